@@ -1,1 +1,28 @@
-//! gatehouse-model
+//! Gatehouse's configuration resources, shaped like APIM's management API.
+//!
+//! Every resource lives at a path that mirrors APIM's REST paths without the Azure Resource
+//! Manager prefix (`apis/echo-api`, `apis/echo-api/operations/retrieve-resource`,
+//! `subscriptions/demo`, ...) and carries a JSON `properties` object. This crate parses those
+//! paths and bodies into typed, validated resources and assembles them into a [`Config`]: the
+//! whole configuration, checked for dangling references. It does no I/O: the store persists
+//! documents, the gateway compiles a `Config` into the snapshot it serves from.
+
+mod api;
+mod certificate;
+mod config;
+mod error;
+mod id;
+mod path;
+mod policy;
+mod product;
+mod subscription;
+
+pub use api::{ApiProperties, KeyParameterNames, OperationProperties};
+pub use certificate::{CertificateAuthorityProperties, CertificateProperties, CrlProperties};
+pub use config::{Config, Resource};
+pub use error::ModelError;
+pub use id::validate_id;
+pub use path::{PolicyScope, ResourceKind, ResourcePath};
+pub use policy::{PolicyFormat, PolicyProperties};
+pub use product::{ProductProperties, ProductState};
+pub use subscription::{SubscriptionProperties, SubscriptionScope, SubscriptionState};

@@ -1,0 +1,23 @@
+use thiserror::Error;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database could not be opened, read or written.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+
+    /// A stored row cannot be read back: its path or JSON is damaged.
+    #[error("stored resource '{path}' is corrupt: {reason}")]
+    Corrupt {
+        /// The row's path as stored.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
