@@ -1,0 +1,295 @@
+//! Shared helpers for the integration tests: locating the corpus, scanning policy files for
+//! expressions, building a context.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+
+use gatehouse_expr::{Expression, Host, Position, Value, compile};
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root exists")
+}
+
+/// `shared/corpus` beside the workspace, or `None` (and a note) when absent. Under `CI=true`
+/// a missing corpus fails the test instead.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = workspace_root().join("../shared/corpus");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !ci,
+        "the corpus is missing at {} and CI=true",
+        dir.display()
+    );
+    println!("skipping: no corpus at {}", dir.display());
+    None
+}
+
+/// The cargo target directory: `CARGO_TARGET_DIR` (relative to the workspace) or `target`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    }
+}
+
+/// Compiles an expression written at line 1, column 1, panicking with the diagnostics.
+pub fn expr(text: &str) -> Expression {
+    match compile(text, Position::new(1, 1)) {
+        Ok(expression) => expression,
+        Err(diagnostics) => panic!("{text} does not compile: {diagnostics:?}"),
+    }
+}
+
+/// Compiles and evaluates.
+pub fn eval(text: &str, host: &dyn Host) -> Value {
+    match expr(text).evaluate(host) {
+        Ok(value) => value,
+        Err(error) => panic!("{text} failed: {error}"),
+    }
+}
+
+/// Compiles and evaluates to text.
+pub fn eval_text(text: &str, host: &dyn Host) -> String {
+    match expr(text).evaluate_string(host) {
+        Ok(value) => value,
+        Err(error) => panic!("{text} failed: {error}"),
+    }
+}
+
+/// The diagnostics' messages for text that must not compile.
+pub fn errors(text: &str) -> Vec<String> {
+    match compile(text, Position::new(1, 1)) {
+        Ok(_) => panic!("{text} compiled but should not"),
+        Err(diagnostics) => diagnostics.into_iter().map(|d| d.message).collect(),
+    }
+}
+
+/// One expression found in a policy file.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub file: String,
+    pub origin: Position,
+    pub text: String,
+}
+
+/// Finds every `@(…)`/`@{…}` that starts an attribute value, element text or CDATA section.
+pub fn scan(file: &str, xml: &str) -> Vec<Found> {
+    let text = blank_comments(xml.trim_start_matches('\u{feff}'));
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while let Some(at) = text[i..].find('@').map(|p| p + i) {
+        i = at + 1;
+        let opens = matches!(bytes.get(at + 1), Some(b'(' | b'{'));
+        if !opens || !starts_value(&text[..at]) {
+            continue;
+        }
+        let Some(end) = matching_end(&text, at + 1) else {
+            continue;
+        };
+        let raw = &text[at..end];
+        let in_cdata = text[..at].trim_end().ends_with("<![CDATA[");
+        let text_value = if in_cdata {
+            raw.to_owned()
+        } else {
+            unescape(raw)
+        };
+        found.push(Found {
+            file: file.to_owned(),
+            origin: position(&text, at),
+            text: text_value,
+        });
+        i = end;
+    }
+    found
+}
+
+fn starts_value(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    trimmed.ends_with(['"', '\'', '>']) || trimmed.ends_with("<![CDATA[")
+}
+
+fn position(text: &str, at: usize) -> Position {
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before[before.rfind('\n').map_or(0, |p| p + 1)..]
+        .chars()
+        .count()
+        + 1;
+    Position::new(line as u32, column as u32)
+}
+
+/// Replaces `<!-- … -->` with spaces, keeping newlines so positions stay right.
+fn blank_comments(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("-->")
+            .map_or(rest.len(), |e| start + e + 3);
+        out.extend(
+            rest[start..end]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' }),
+        );
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The index just past the bracket matching the one at `open`, skipping C# strings, chars and
+/// comments.
+fn matching_end(text: &str, open: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'{' | b'[' => depth += 1,
+            b')' | b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |p| i + p);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(bytes.len(), |p| i + p + 4);
+                continue;
+            }
+            b'@' if bytes.get(i + 1) == Some(&b'"') => {
+                i = skip_verbatim(bytes, i + 2);
+                continue;
+            }
+            b'$' if bytes.get(i + 1) == Some(&b'"') => {
+                i = skip_interpolated(text, i + 2)?;
+                continue;
+            }
+            b'$' if bytes.get(i + 1) == Some(&b'@') && bytes.get(i + 2) == Some(&b'"') => {
+                i = skip_verbatim(bytes, i + 3);
+                continue;
+            }
+            quote @ (b'"' | b'\'') => {
+                i = skip_quoted(bytes, i + 1, quote);
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn skip_quoted(bytes: &[u8], mut i: usize, quote: u8) -> usize {
+    while i < bytes.len() && bytes[i] != quote {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    i + 1
+}
+
+fn skip_verbatim(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() {
+        if bytes[i] == b'"' {
+            if bytes.get(i + 1) == Some(&b'"') {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Skips the rest of `$"…"`, including holes with nested strings.
+fn skip_interpolated(text: &str, mut i: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'{' if bytes.get(i + 1) == Some(&b'{') => i += 2,
+            b'}' if bytes.get(i + 1) == Some(&b'}') => i += 2,
+            b'{' => i = matching_end(text, i)?,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// XML entity decoding for attribute values and text.
+pub fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let tail = &rest[amp..];
+        let entity = tail.find(';').filter(|e| *e <= 10).map(|e| &tail[..=e]);
+        let decoded = entity.and_then(decode_entity);
+        match (entity, decoded) {
+            (Some(entity), Some(c)) => {
+                out.push(c);
+                rest = &tail[entity.len()..];
+            }
+            _ => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_entity(entity: &str) -> Option<char> {
+    let name = entity.strip_prefix('&')?.strip_suffix(';')?;
+    match name {
+        "quot" => Some('"'),
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "apos" => Some('\''),
+        _ => {
+            let number = name.strip_prefix('#')?;
+            let code = match number.strip_prefix('x') {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => number.parse().ok()?,
+            };
+            char::from_u32(code)
+        }
+    }
+}
+
+/// Every `.xml` file under `dir`, sorted.
+pub fn xml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(next) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "xml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
