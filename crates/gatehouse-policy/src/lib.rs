@@ -1,1 +1,26 @@
-//! gatehouse-policy
+//! APIM policy documents.
+//!
+//! - [`reader`] reads policy text as APIM stores it ("rawxml", which is often not well-formed
+//!   XML) into a tree where every node knows its line and column, reporting every mistake.
+//! - [`schema`] knows APIM's policy elements (attributes, children, the sections that allow
+//!   them, which ones need services this gateway lacks) and checks a document against them.
+//!
+//! - [`compile`] turns a checked document into typed steps, compiling every expression once
+//!   (with `gatehouse-expr`); [`pipeline`] joins the documents of all scopes at `<base/>` into
+//!   the steps an operation runs.
+//! - [`runtime`] runs a pipeline over one request: inbound, backend, outbound, and on-error
+//!   after a failure, recording a trace when asked.
+//!
+//! The crate knows nothing of sockets or server libraries: the request and response are its
+//! own types (on the `http` vocabulary crate), and calling the backend is the
+//! [`runtime::Backend`] the gateway provides. It does not parse C# itself.
+
+pub mod compile;
+mod elements;
+pub mod pipeline;
+pub mod reader;
+pub mod runtime;
+pub mod schema;
+
+pub use reader::{Diagnostic, Document, read};
+pub use schema::validate;

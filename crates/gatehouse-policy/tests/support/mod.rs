@@ -1,0 +1,73 @@
+//! Finding the shared corpus and the workspace's target directory.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+
+/// The folders of policy documents the conformance tests read, relative to the corpus.
+pub const POLICY_FOLDERS: [&str; 2] = ["apim-policies", "apim-config"];
+
+/// The workspace root: two levels above this crate's manifest.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `../shared/corpus` beside the workspace, or `None` (after saying so) when it is absent.
+///
+/// # Panics
+/// When the corpus is absent and `CI=true`: CI must not pass by skipping.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = workspace_root().join("../shared/corpus");
+    if dir.join("apim-policies").is_dir() {
+        return Some(dir);
+    }
+
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !in_ci,
+        "the policy corpus is missing at {} (CI=true)",
+        dir.display()
+    );
+    println!("skipping: the policy corpus is not at {}", dir.display());
+    None
+}
+
+/// Every `.xml` file under the policy folders, sorted, as (path relative to the corpus, text).
+pub fn policy_files(corpus: &Path) -> Vec<(String, String)> {
+    let mut paths = Vec::new();
+    for folder in POLICY_FOLDERS {
+        collect_xml(&corpus.join(folder), &mut paths);
+    }
+    paths.sort();
+
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("corpus files are UTF-8");
+            let relative = path.strip_prefix(corpus).expect("found under the corpus");
+            (relative.display().to_string(), text)
+        })
+        .collect()
+}
+
+fn collect_xml(dir: &Path, out: &mut Vec<PathBuf>) {
+    let entries = std::fs::read_dir(dir).expect("corpus folders are readable");
+    for entry in entries {
+        let path = entry.expect("corpus entries are readable").path();
+        if path.is_dir() {
+            collect_xml(&path, out);
+        } else if path.extension().is_some_and(|e| e == "xml") {
+            out.push(path);
+        }
+    }
+}
+
+/// Where conformance results go: `$CARGO_TARGET_DIR/conformance`, else `<workspace>/target/conformance`.
+pub fn conformance_dir() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    };
+    target.join("conformance")
+}
