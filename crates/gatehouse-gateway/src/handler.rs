@@ -1,0 +1,418 @@
+//! One request through the gateway: route, subscription, pipeline, response, trace.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use gatehouse_policy::runtime::{
+    self, Body, BodyError, Caller, Exchange, Outcome, Request, Resolved, Section, Url,
+};
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use serde_json::json;
+
+use crate::connection::Connection;
+use crate::routing::Routed;
+use crate::snapshot::{ApiEntry, OperationEntry, Snapshot};
+use crate::subscription::{Granted, presented_key};
+use crate::traces::TraceStore;
+use crate::upstream::Upstream;
+
+/// The body type of responses to callers.
+pub type ResponseBody = http_body_util::combinators::UnsyncBoxBody<Bytes, runtime::BoxError>;
+
+/// The header a caller sends to ask for a trace.
+const TRACE_HEADER: &str = "ocp-apim-trace";
+/// The response header carrying the trace's URL.
+const TRACE_LOCATION: &str = "ocp-apim-trace-location";
+/// The largest request body buffered for policies that read it.
+const MAX_BUFFERED_BODY: usize = 16 * 1024 * 1024;
+
+/// Settings for the request path.
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
+    /// Base URL traces are served under; the trace id is appended.
+    pub trace_base_url: String,
+}
+
+/// The data plane: the current snapshot, the backend client and the trace store.
+#[derive(Debug)]
+pub struct Gateway {
+    snapshot: ArcSwap<Snapshot>,
+    upstream: Upstream,
+    traces: Arc<TraceStore>,
+    settings: GatewaySettings,
+}
+
+/// Why a request was refused before its pipeline ran.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    NotFound,
+    KeyMissing,
+    KeyInvalid,
+    BodyTooLarge,
+    BodyUnreadable,
+}
+
+impl Gateway {
+    /// A gateway serving `snapshot`.
+    pub fn new(
+        snapshot: Snapshot,
+        upstream: Upstream,
+        traces: Arc<TraceStore>,
+        settings: GatewaySettings,
+    ) -> Self {
+        Self {
+            snapshot: ArcSwap::from_pointee(snapshot),
+            upstream,
+            traces,
+            settings,
+        }
+    }
+
+    /// Replaces the configuration; requests in flight finish on the one they started with.
+    pub fn publish(&self, snapshot: Snapshot) {
+        self.snapshot.store(Arc::new(snapshot));
+    }
+
+    /// The trace store.
+    pub fn traces(&self) -> &Arc<TraceStore> {
+        &self.traces
+    }
+
+    /// Handles one request from `connection`.
+    pub async fn handle(
+        &self,
+        connection: &Connection,
+        request: http::Request<Incoming>,
+    ) -> http::Response<ResponseBody> {
+        let started = Instant::now();
+        let snapshot = self.snapshot.load_full();
+        let (parts, body) = request.into_parts();
+
+        let (api, operation, parameters) =
+            match snapshot.route(parts.method.as_str(), parts.uri.path()) {
+                Routed::Found {
+                    api,
+                    operation,
+                    parameters,
+                } => (api, operation, parameters),
+                Routed::NoApi | Routed::NoOperation(_) => {
+                    return refuse(Refusal::NotFound, connection, &parts);
+                }
+            };
+        let granted = match authorize(&snapshot, api, &parts) {
+            Ok(granted) => granted,
+            Err(refusal) => return refuse(refusal, connection, &parts),
+        };
+
+        let traced = wants_trace(&parts.headers)
+            && granted
+                .as_ref()
+                .is_some_and(|g| g.subscription.allow_tracing);
+        let (pipeline, product) = match granted.as_ref().and_then(|g| product_of(g, operation)) {
+            Some((product, pipeline)) => (pipeline.clone(), Some(product.clone())),
+            None => (operation.pipeline.clone(), None),
+        };
+
+        let original = original_url(&parts);
+        let body = match pipeline.reads_body() {
+            true => match buffer(body).await {
+                Ok(body) => body,
+                Err(refusal) => return refuse(refusal, connection, &parts),
+            },
+            false => stream(body),
+        };
+        let forward_to = backend_url(api, &original, api.info.path.len());
+        let request = Request {
+            method: parts.method.clone(),
+            url: forward_to,
+            headers: parts.headers.clone(),
+            body,
+        };
+        let resolved = Resolved {
+            api: Some(api.info.clone()),
+            operation: Some(operation.info.clone()),
+            product,
+            subscription: granted.as_ref().map(|g| g.context().clone()),
+            deployment: snapshot.deployment().clone(),
+        };
+        let caller = Caller {
+            ip: connection.peer_ip.clone(),
+            certificate: connection.certificate.clone(),
+        };
+        let parameters = parameters
+            .into_iter()
+            .map(|(n, v)| (n.into(), v.into()))
+            .collect();
+        let mut exchange = Exchange::new(request, &original, resolved, caller, started)
+            .with_matched_parameters(parameters);
+        if traced {
+            exchange = exchange.with_trace();
+            record_arrival(&exchange, connection, api, operation);
+        }
+
+        let outcome = runtime::run(&pipeline, &mut exchange, &self.upstream).await;
+        log_decision(&exchange, connection, &outcome, granted.as_ref());
+        self.respond(exchange)
+    }
+
+    fn respond(&self, mut exchange: Exchange) -> http::Response<ResponseBody> {
+        exchange.record_in(
+            Section::Outbound,
+            "transfer-response",
+            || json!({ "message": "Response is being sent to the caller" }),
+        );
+        let trace = exchange.take_trace();
+        let mut response = to_http(std::mem::take(&mut exchange.response));
+        if let Some(trace) = trace {
+            let id = TraceStore::new_id();
+            let document = trace.to_json("gatehouse", &id).to_string();
+            self.traces.insert(id.clone(), Bytes::from(document));
+            let location = format!(
+                "{}/{id}",
+                self.settings.trace_base_url.trim_end_matches('/')
+            );
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(TRACE_LOCATION, value);
+            }
+        }
+        response
+    }
+}
+
+/// The subscription the request's key opens, `None` for an anonymous call the API allows.
+fn authorize(
+    snapshot: &Snapshot,
+    api: &ApiEntry,
+    parts: &http::request::Parts,
+) -> Result<Option<Granted>, Refusal> {
+    let names = &api.info.subscription_key_parameter_names;
+    let Some(key) = presented_key(
+        &parts.headers,
+        parts.uri.query(),
+        &names.header,
+        &names.query,
+    ) else {
+        return if api.subscription_required {
+            Err(Refusal::KeyMissing)
+        } else {
+            Ok(None)
+        };
+    };
+    let granted = snapshot.keys().find(&key).ok_or(Refusal::KeyInvalid)?;
+    if !granted.subscription.opens(&api.info.id, &api.products) {
+        return Err(Refusal::KeyInvalid);
+    }
+    Ok(Some(granted))
+}
+
+/// Product policies apply only to keys of product-scoped subscriptions.
+fn product_of<'o>(
+    granted: &Granted,
+    operation: &'o OperationEntry,
+) -> Option<&'o (
+    Arc<gatehouse_expr::context::ProductInfo>,
+    Arc<gatehouse_policy::pipeline::Pipeline>,
+)> {
+    match &granted.subscription.scope {
+        crate::subscription::Scope::Product(product) => operation.by_product.get(product),
+        _ => None,
+    }
+}
+
+fn wants_trace(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(TRACE_HEADER)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
+}
+
+/// The URL the caller used, as `context.Request.OriginalUrl` shows it.
+fn original_url(parts: &http::request::Parts) -> Url {
+    let authority = parts
+        .uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| {
+            parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    let text = format!(
+        "https://{authority}{}",
+        parts.uri.path_and_query().map_or("/", |p| p.as_str())
+    );
+    Url::parse(&text).unwrap_or_else(|_| Url {
+        scheme: "https".into(),
+        host: "localhost".into(),
+        port: 443,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
+    })
+}
+
+/// The backend URL: the API's service URL joined with the path below the API's prefix.
+fn backend_url(api: &ApiEntry, original: &Url, api_path_len: usize) -> Url {
+    let Some(service) = &api.service_url else {
+        return original.clone();
+    };
+    let below = original
+        .path
+        .trim_start_matches('/')
+        .get(api_path_len..)
+        .unwrap_or_default();
+    let base = service.path.trim_end_matches('/');
+    let path = match below.trim_start_matches('/') {
+        "" if base.is_empty() => "/".to_owned(),
+        "" => base.to_owned(),
+        rest => format!("{base}/{rest}"),
+    };
+    Url {
+        path,
+        query: original.query.clone(),
+        ..service.clone()
+    }
+}
+
+fn stream(body: Incoming) -> Body {
+    Body::Stream(
+        body.map_err(|e| Box::new(e) as runtime::BoxError)
+            .boxed_unsync(),
+    )
+}
+
+/// Reads the whole body for policies that read it. A body over the limit, or an upload that
+/// breaks off, refuses the request: it is never forwarded in part.
+async fn buffer(body: Incoming) -> Result<Body, Refusal> {
+    match stream(body).collect(MAX_BUFFERED_BODY).await {
+        Ok(bytes) => Ok(Body::from(bytes)),
+        Err(BodyError::TooLarge { .. }) => Err(Refusal::BodyTooLarge),
+        Err(BodyError::Broken(_)) => Err(Refusal::BodyUnreadable),
+    }
+}
+
+fn record_arrival(
+    exchange: &Exchange,
+    connection: &Connection,
+    api: &ApiEntry,
+    operation: &OperationEntry,
+) {
+    exchange.record_in(
+        Section::Inbound,
+        "api-inspector",
+        || json!({ "request": exchange.masked_request_json() }),
+    );
+    exchange.record_in(Section::Inbound, "client-certificate", || {
+        connection.certificate_json()
+    });
+    exchange.record_in(Section::Inbound, "api-inspector", || {
+        json!({ "configuration": {
+            "api": { "id": &*api.info.id, "from": format!("/{}", api.info.path), "to": api.service_url.as_ref().map(Url::to_string) },
+            "operation": { "id": &*operation.info.id, "method": &*operation.info.method, "uriTemplate": &*operation.info.url_template },
+            "subscription": exchange.resolved().subscription.as_ref().map(|s| &*s.id),
+            "product": exchange.resolved().product.as_ref().map(|p| &*p.id),
+        }})
+    });
+}
+
+fn log_decision(
+    exchange: &Exchange,
+    connection: &Connection,
+    outcome: &Outcome,
+    granted: Option<&Granted>,
+) {
+    let resolved = exchange.resolved();
+    let status = exchange.response.status;
+    let (decision, reason) = match outcome {
+        Outcome::Failed(failure) => ("error", failure.reason.to_string()),
+        Outcome::Completed if status >= 400 => {
+            ("denied", exchange.response.reason_phrase().to_owned())
+        }
+        Outcome::Completed => ("allowed", String::new()),
+    };
+    tracing::info!(
+        api.id = resolved.api.as_ref().map(|a| &*a.id),
+        operation.id = resolved.operation.as_ref().map(|o| &*o.id),
+        subscription.id = granted.map(|g| &*g.subscription.id),
+        client.cert.thumbprint = connection.thumbprint(),
+        client.ip = &*connection.peer_ip,
+        status,
+        decision,
+        reason,
+        elapsed_us = u64::try_from(exchange.started().elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+}
+
+fn refuse(
+    refusal: Refusal,
+    connection: &Connection,
+    parts: &http::request::Parts,
+) -> http::Response<ResponseBody> {
+    let (status, decision, message) = match refusal {
+        Refusal::NotFound => (404, "not_found", "Resource not found"),
+        Refusal::KeyMissing => (
+            401,
+            "key_missing",
+            "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.",
+        ),
+        Refusal::KeyInvalid => (
+            401,
+            "key_invalid",
+            "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
+        ),
+        Refusal::BodyTooLarge => (413, "body_too_large", "Request entity too large"),
+        Refusal::BodyUnreadable => (400, "body_unreadable", "The request body could not be read"),
+    };
+    tracing::info!(
+        method = %parts.method,
+        path = parts.uri.path(),
+        client.cert.thumbprint = connection.thumbprint(),
+        client.ip = &*connection.peer_ip,
+        status,
+        decision,
+        "request refused"
+    );
+    json_response(status, &json!({ "statusCode": status, "message": message }))
+}
+
+/// A JSON response with APIM's error shape.
+pub(crate) fn json_response(status: u16, body: &serde_json::Value) -> http::Response<ResponseBody> {
+    let mut response = http::Response::new(full(Bytes::from(body.to_string())));
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+fn full(bytes: Bytes) -> ResponseBody {
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// The pipeline's response as hyper sends it, with a custom reason phrase when a policy set one.
+fn to_http(response: runtime::Response) -> http::Response<ResponseBody> {
+    let body = match response.body {
+        Body::Empty => full(Bytes::new()),
+        Body::Full(bytes) => full(bytes),
+        Body::Stream(stream) => stream,
+    };
+    let mut out = http::Response::new(body);
+    *out.status_mut() = http::StatusCode::from_u16(response.status)
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    *out.headers_mut() = response.headers;
+    if let Some(reason) = response.reason
+        && let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(reason.into_bytes())
+    {
+        out.extensions_mut().insert(phrase);
+    }
+    out
+}
