@@ -1,1 +1,18 @@
-//! gatehouse-testkit
+//! Test support for Gatehouse's end-to-end tests.
+//!
+//! Everything here drives real components: certificates are made by the `openssl` command
+//! line (an implementation independent of Gatehouse's own certificate code), the gateway is the
+//! real binary started on ephemeral loopback ports, and calls are made with `curl` and
+//! `newman`. Nothing talks to anything but 127.0.0.1.
+
+mod backend;
+mod corpus;
+mod curl;
+mod gateway;
+mod pki;
+
+pub use backend::RecordingBackend;
+pub use corpus::{corpus_dir, newman};
+pub use curl::{Curl, CurlResponse};
+pub use gateway::GatewayProcess;
+pub use pki::{ClientCert, Pki};

@@ -1,1 +1,28 @@
-fn main() {}
+//! The `gatehouse` binary: parses arguments, wires the crates together and runs.
+
+mod cli;
+mod commands;
+mod provision;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Cert(command) => commands::cert(command),
+        Command::Policy(command) => commands::policy(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! `gatehouse serve`: provision the data directory, load the configuration, run both listeners.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use gatehouse_admin::Control;
+use gatehouse_gateway::tls::{ClientAuth, server_config};
+use gatehouse_gateway::{Gateway, GatewaySettings, Snapshot, TraceStore, Upstream};
+use gatehouse_model::SubscriptionState;
+use gatehouse_store::{SqliteStore, Store};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::cli::{LogFormat, ServeArgs};
+use crate::provision::{self, DataDir};
+
+/// Runs the gateway until interrupted.
+///
+/// # Errors
+/// When the data directory, the store or a listener cannot be set up.
+pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
+    init_logging(args.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let data = DataDir::new(args.data_dir.clone());
+    data.prepare()?;
+    let store = Store::Sqlite(
+        SqliteStore::open(&data.database())
+            .await
+            .context("cannot open the store")?,
+    );
+    tracing::info!(store = %store.describe(), "store opened");
+
+    let gateway_listener = bind(args.gateway_addr, "gateway").await?;
+    let admin_listener = bind(args.admin_addr, "management API").await?;
+    let addrs = (gateway_listener.local_addr()?, admin_listener.local_addr()?);
+
+    let traces = Arc::new(TraceStore::default());
+    let ca = CertificateDer::from_pem_file(data.ca_cert())
+        .context("cannot read the local CA certificate")?;
+    let settings = GatewaySettings {
+        trace_base_url: format!("{}/traces", public_url(addrs.1)),
+    };
+    let gateway = Arc::new(Gateway::new(
+        Snapshot::empty(),
+        Upstream::new(&[ca])?,
+        traces.clone(),
+        settings,
+    ));
+    let control = Arc::new(
+        Control::load(store, gateway.clone())
+            .await
+            .context("cannot load the stored configuration")?,
+    );
+    let first = provision::first_start(&data, &control).await?;
+
+    let gateway_tls = server_config(&data.server_cert(), &data.server_key(), ClientAuth::Request)?;
+    let admin_tls = server_config(&data.server_cert(), &data.server_key(), ClientAuth::Off)?;
+    let router = gatehouse_admin::router(control.clone(), traces, &data.read_token()?);
+
+    print_banner(addrs, &data, &control, first).await;
+    let (stop, stopped) = watch::channel(false);
+    let gateway_task = gatehouse_gateway::server::serve(
+        gateway_listener,
+        gateway_tls,
+        gateway,
+        wait(stopped.clone()),
+    );
+    let admin_task = gatehouse_admin::serve(admin_listener, admin_tls, router, wait(stopped));
+    let both = async { tokio::join!(gateway_task, admin_task) };
+    tokio::pin!(both);
+
+    tokio::select! {
+        _ = &mut both => {}
+        () = shutdown_signal() => {
+            tracing::info!("shutting down: finishing requests in flight");
+            let _ = stop.send(true);
+            both.await;
+        }
+    }
+    Ok(())
+}
+
+async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen for the {what} on {addr} (is another process using it?)")
+    })
+}
+
+async fn wait(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// Ctrl-C or SIGTERM (what service managers send).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+/// How clients reach a listener: `localhost` for loopback, which the server certificate names.
+fn public_url(addr: SocketAddr) -> String {
+    if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+        format!("https://localhost:{}", addr.port())
+    } else {
+        format!("https://{addr}")
+    }
+}
+
+async fn print_banner(
+    addrs: (SocketAddr, SocketAddr),
+    data: &DataDir,
+    control: &Control,
+    first: bool,
+) {
+    let demo_key = control
+        .read(|config| {
+            let demo = config.subscriptions.get("demo")?;
+            (demo.state == SubscriptionState::Active)
+                .then(|| demo.primary_key.clone())
+                .flatten()
+        })
+        .await;
+    let gateway = public_url(addrs.0);
+    let ca = data.ca_cert();
+    println!(
+        "Gatehouse is running{}.",
+        if first {
+            " (first start: data directory provisioned)"
+        } else {
+            ""
+        }
+    );
+    println!("  Gateway:         {gateway}/  (asks callers for a client certificate)");
+    println!(
+        "  Management API:  {}/  (Authorization: Bearer <admin token>)",
+        public_url(addrs.1)
+    );
+    println!("  Admin token:     {}", data.admin_token().display());
+    println!(
+        "  CA certificate:  {}  (clients verify the gateway with it)",
+        ca.display()
+    );
+    println!("  Data directory:  {}", data.root().display());
+    if let Some(key) = demo_key {
+        println!();
+        println!("Call the Echo API with the demo subscription:");
+        println!(
+            "  curl --cacert {} -H \"Ocp-Apim-Subscription-Key: {key}\" \"{gateway}/echo/resource?param1=sample\"",
+            ca.display()
+        );
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GATEHOUSE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colours)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
