@@ -1,0 +1,209 @@
+//! Forwarding to backends other than the built-in echo: plain HTTP with a recording backend,
+//! HTTPS with an `openssl s_server` whose certificate the gateway's local CA signed, and
+//! subscription key names configured per API.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use gatehouse_testkit::{GatewayProcess, RecordingBackend};
+use serde_json::json;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn openssl(args: &[&str]) -> Result<()> {
+    let output = Command::new("openssl").args(args).output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// `openssl s_server -WWW` serving `dir`, with a localhost certificate signed by the gateway's CA.
+fn https_backend(data: &Path, dir: &Path) -> Result<(Killed, u16)> {
+    let (key, csr, cert, ext) = (
+        dir.join("b.key"),
+        dir.join("b.csr"),
+        dir.join("b.pem"),
+        dir.join("b.ext"),
+    );
+    let s = |p: &Path| p.to_str().unwrap_or_default().to_owned();
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &s(&key),
+        "-out",
+        &s(&csr),
+        "-subj",
+        "/CN=localhost",
+    ])?;
+    std::fs::write(
+        &ext,
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )?;
+    let (ca, ca_key) = (data.join("tls/ca.pem"), data.join("tls/ca-key.pem"));
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &s(&csr),
+        "-CA",
+        &s(&ca),
+        "-CAkey",
+        &s(&ca_key),
+        "-CAcreateserial",
+        "-out",
+        &s(&cert),
+        "-days",
+        "2",
+        "-extfile",
+        &s(&ext),
+    ])?;
+    std::fs::write(dir.join("hello.txt"), "hello over https\n")?;
+
+    let port = free_port()?;
+    let child = Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-WWW",
+            "-accept",
+            &port.to_string(),
+            "-cert",
+            &s(&cert),
+            "-key",
+            &s(&key),
+        ])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        anyhow::ensure!(Instant::now() < deadline, "openssl s_server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok((Killed(child), port))
+}
+
+fn add_api(
+    gateway: &GatewayProcess,
+    id: &str,
+    properties: serde_json::Value,
+    template: &str,
+) -> Result<()> {
+    let api = gateway.admin(
+        "PUT",
+        &format!("/apis/{id}"),
+        Some(&json!({ "properties": properties })),
+    )?;
+    anyhow::ensure!(api.status == 201, "{}", api.body);
+    let op = json!({ "properties": { "method": "GET", "urlTemplate": template } });
+    let op = gateway.admin("PUT", &format!("/apis/{id}/operations/get"), Some(&op))?;
+    anyhow::ensure!(op.status == 201, "{}", op.body);
+    Ok(())
+}
+
+#[test]
+fn an_https_backend_signed_by_a_trusted_ca_is_called_over_tls() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let gateway = GatewayProcess::start(Path::new(BINARY), &data)?;
+    let (_backend, port) = https_backend(&data, dir.path())?;
+    add_api(
+        &gateway,
+        "tls",
+        json!({ "path": "tls", "serviceUrl": format!("https://localhost:{port}"), "subscriptionRequired": false }),
+        "/{file}",
+    )?;
+
+    let response = gateway.call("/tls/hello.txt").send()?;
+
+    assert_eq!(response.status, 200, "{}\n{}", response.body, gateway.log());
+    assert_eq!(response.body, "hello over https\n");
+    Ok(())
+}
+
+#[test]
+fn an_untrusted_backend_certificate_is_a_backend_failure_not_a_silent_pass() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let gateway = GatewayProcess::start(Path::new(BINARY), &dir.path().join("data"))?;
+    let other = tempfile::tempdir()?;
+    let other_gateway_data = other.path().join("data");
+    GatewayProcess::start(Path::new(BINARY), &other_gateway_data)?.stop()?;
+    let (_backend, port) = https_backend(&other_gateway_data, other.path())?;
+    add_api(
+        &gateway,
+        "tls",
+        json!({ "path": "tls", "serviceUrl": format!("https://localhost:{port}"), "subscriptionRequired": false }),
+        "/{file}",
+    )?;
+
+    let response = gateway.call("/tls/hello.txt").send()?;
+
+    assert_eq!(response.status, 500, "{}", response.body);
+    assert!(!response.body.contains("hello"), "{}", response.body);
+    Ok(())
+}
+
+#[test]
+fn key_parameter_names_are_configurable_per_api() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let gateway = GatewayProcess::start(Path::new(BINARY), &dir.path().join("data"))?;
+    let backend = RecordingBackend::start()?;
+    let names = json!({ "header": "X-Api-Key", "query": "apikey" });
+    add_api(
+        &gateway,
+        "custom",
+        json!({ "path": "custom", "serviceUrl": backend.url(), "subscriptionKeyParameterNames": names }),
+        "/",
+    )?;
+    let sub = json!({ "properties": { "scope": "/apis/custom", "state": "active", "primaryKey": "custom-key-000000000000" } });
+    assert_eq!(
+        gateway
+            .admin("PUT", "/subscriptions/custom", Some(&sub))?
+            .status,
+        201
+    );
+
+    let by_header = gateway
+        .call("/custom")
+        .header("X-Api-Key: custom-key-000000000000")
+        .send()?;
+    let by_query = gateway
+        .call("/custom?apikey=custom-key-000000000000")
+        .send()?;
+    let default_header = gateway
+        .call("/custom")
+        .header("Ocp-Apim-Subscription-Key: custom-key-000000000000")
+        .send()?;
+
+    assert_eq!(
+        (by_header.status, by_query.status, default_header.status),
+        (200, 200, 401)
+    );
+    Ok(())
+}
