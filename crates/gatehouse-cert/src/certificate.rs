@@ -12,6 +12,7 @@ use crate::CertificateError;
 use crate::dn::{self, Rdn};
 use crate::dotnet_string::{self, Sections};
 use crate::extensions::{self, AltName};
+use crate::key_usage::{self, KeyUsage};
 use crate::name_info::{self, X509NameType};
 use crate::oids::known;
 use crate::public_key::{Oid, PublicKeyInfo};
@@ -45,6 +46,9 @@ struct Inner {
     issuer_alt_names: Vec<AltName>,
     dns_names: Vec<Arc<str>>,
     extended_key_usages: Option<Vec<Arc<str>>>,
+    key_usage: Option<KeyUsage>,
+    is_ca: bool,
+    crl_distribution_points: Option<Vec<u8>>,
     signature_algorithm: Oid,
     public_key: PublicKeyInfo,
 }
@@ -163,6 +167,22 @@ impl Certificate {
             || self.has_eku(known::ANY_EXTENDED_KEY_USAGE)
     }
 
+    /// The keyUsage extension, or `None` when the certificate has none (which allows every
+    /// usage). A malformed extension reads as allowing nothing.
+    pub fn key_usage(&self) -> Option<KeyUsage> {
+        self.inner.key_usage
+    }
+
+    /// True when basicConstraints says `cA: TRUE`: the certificate belongs to a CA.
+    pub fn is_ca(&self) -> bool {
+        self.inner.is_ca
+    }
+
+    /// The encoded value of the cRLDistributionPoints extension, for CRL scope checks.
+    pub(crate) fn crl_distribution_points_der(&self) -> Option<&[u8]> {
+        self.inner.crl_distribution_points.as_deref()
+    }
+
     fn has_eku(&self, oid: &str) -> bool {
         self.extended_key_usages()
             .is_some_and(|usages| usages.iter().any(|u| &**u == oid))
@@ -232,6 +252,14 @@ impl Inner {
             dns_names: dns_names_of(&subject_alt_names),
             subject_alt_names,
             extended_key_usages: extended_key_usages(parsed),
+            key_usage: extension_value(parsed, known::KEY_USAGE).map(|value| {
+                // Unreadable bits allow nothing rather than everything: fail closed.
+                key_usage::parse_key_usage(value).unwrap_or(KeyUsage::NONE)
+            }),
+            is_ca: extension_value(parsed, known::BASIC_CONSTRAINTS)
+                .is_some_and(|value| key_usage::parse_is_ca(value).unwrap_or(false)),
+            crl_distribution_points: extension_value(parsed, known::CRL_DISTRIBUTION_POINTS)
+                .map(<[u8]>::to_vec),
             signature_algorithm: Oid::new(&parsed.signature_algorithm.algorithm.to_id_string()),
             public_key: PublicKeyInfo::from_spki(parsed.public_key().raw)
                 .map_err(|e| malformed(&e))?,

@@ -17,6 +17,9 @@ pub(crate) mod known {
     pub(crate) const SUBJECT_ALT_NAME: &str = "2.5.29.17";
     pub(crate) const ISSUER_ALT_NAME: &str = "2.5.29.18";
     pub(crate) const EXTENDED_KEY_USAGE: &str = "2.5.29.37";
+    pub(crate) const KEY_USAGE: &str = "2.5.29.15";
+    pub(crate) const BASIC_CONSTRAINTS: &str = "2.5.29.19";
+    pub(crate) const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
     pub(crate) const USER_PRINCIPAL_NAME: &str = "1.3.6.1.4.1.311.20.2.3";
     pub(crate) const CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
     pub(crate) const ANY_EXTENDED_KEY_USAGE: &str = "2.5.29.37.0";

@@ -148,6 +148,19 @@ fn check(
         now(),
         options,
     )
+    .map(drop)
+}
+
+/// `verify_chain` reduced to its verdict, for comparisons.
+fn verdict(
+    leaf: &Certificate,
+    presented: &[Certificate],
+    store: &TrustStore,
+    crls: &[Crl],
+    time: OffsetDateTime,
+    options: &VerifyOptions,
+) -> Result<(), VerifyError> {
+    verify_chain(leaf, presented, store, crls, time, options).map(drop)
 }
 
 #[test]
@@ -187,7 +200,7 @@ fn expired_crls_fail_unless_allowed() {
     let crls = crls(&work, &["int-short", "root"]);
     let later = now() + Duration::days(3);
 
-    let strict = verify_chain(
+    let strict = verdict(
         &client,
         &intermediates,
         &roots(&work),
@@ -198,7 +211,7 @@ fn expired_crls_fail_unless_allowed() {
     assert_eq!(strict, Err(VerifyError::CrlExpired));
     let lenient = VerifyOptions::verify().allowing_expired_crls();
     assert_eq!(
-        verify_chain(
+        verdict(
             &client,
             &intermediates,
             &roots(&work),
@@ -239,18 +252,17 @@ fn intermediates_come_from_the_client_or_the_store() {
 
     let mut store = roots(&work);
     assert_eq!(
-        verify_chain(&client, &[], &store, &[], now(), &options),
+        verdict(&client, &[], &store, &[], now(), &options),
         Err(VerifyError::Untrusted)
     );
-    store.add_intermediate(cert(&work, "int"));
-    assert_eq!(
-        verify_chain(&client, &[], &store, &[], now(), &options),
-        Ok(())
-    );
+    store.add_intermediate(cert(&work, "int")).unwrap();
+    assert_eq!(verdict(&client, &[], &store, &[], now(), &options), Ok(()));
 
     let mut intermediate_only = TrustStore::new();
-    intermediate_only.add_intermediate(cert(&work, "int"));
-    let untrusted = verify_chain(&client, &[], &intermediate_only, &[], now(), &options);
+    intermediate_only
+        .add_intermediate(cert(&work, "int"))
+        .unwrap();
+    let untrusted = verdict(&client, &[], &intermediate_only, &[], now(), &options);
     assert_eq!(
         untrusted,
         Err(VerifyError::Untrusted),
@@ -270,9 +282,94 @@ fn uploaded_self_signed_certificates_verify_themselves() {
 
     let options = VerifyOptions::verify();
     assert_eq!(
-        verify_chain(&certificate, &[], &store, &[], now(), &options),
+        verdict(&certificate, &[], &store, &[], now(), &options),
         Ok(())
     );
-    let untrusted = verify_chain(&certificate, &[], &TrustStore::new(), &[], now(), &options);
+    let untrusted = verdict(&certificate, &[], &TrustStore::new(), &[], now(), &options);
     assert!(untrusted.is_err());
+}
+
+#[test]
+fn an_intermediate_whose_key_usage_forbids_certificate_signing_is_refused() {
+    // RFC 5280 6.1.4 (n): an intermediate with a keyUsage extension must assert keyCertSign.
+    // webpki ignores keyUsage, so without this check such a CA could still issue leaves.
+    let work = pki();
+    let no_cert_sign =
+        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,cRLSign,digitalSignature\n";
+    work.leaf(
+        "int-nosign",
+        "root",
+        EC_P256,
+        "/CN=No Cert Sign CA",
+        "0x12",
+        no_cert_sign,
+    );
+    work.leaf(
+        "under-nosign",
+        "int-nosign",
+        EC_P256,
+        "/CN=under no-sign",
+        "0x25",
+        "extendedKeyUsage=clientAuth\n",
+    );
+
+    let options = VerifyOptions::verify_no_revocation();
+    let refused = verdict(
+        &cert(&work, "under-nosign"),
+        &[cert(&work, "int-nosign")],
+        &roots(&work),
+        &[],
+        now(),
+        &options,
+    );
+    assert_eq!(refused, Err(VerifyError::IssuerNotCa));
+    assert_eq!(
+        check(&work, "client", &[], &options),
+        Ok(()),
+        "keyCertSign present"
+    );
+}
+
+#[test]
+fn a_ca_certificate_is_refused_as_a_leaf_unless_it_is_a_root() {
+    let work = pki();
+    let options = VerifyOptions::verify_no_revocation();
+    let intermediate = verdict(
+        &cert(&work, "int"),
+        &[],
+        &roots(&work),
+        &[],
+        now(),
+        &options,
+    );
+    assert_eq!(intermediate, Err(VerifyError::CaUsedAsLeaf));
+}
+
+#[test]
+fn unusable_intermediates_are_refused_and_do_not_mask_the_reason() {
+    // webpki parses every offered intermediate while building, and an unreadable one turns
+    // every later failure into "unsupported critical extension". The store refuses such a
+    // CA at upload, and presented ones are dropped before path building.
+    let work = pki();
+    let odd_ca = format!("{CA_EXT}1.2.3.4=critical,ASN1:UTF8String:odd\n");
+    work.leaf("int-odd", "root", EC_P256, "/CN=Odd CA", "0x13", &odd_ca);
+
+    let mut store = roots(&work);
+    assert!(matches!(
+        store.add_intermediate(cert(&work, "int-odd")),
+        Err(VerifyError::Unsupported { .. })
+    ));
+    assert_eq!(store.intermediates().len(), 0);
+
+    let options = VerifyOptions::verify_no_revocation();
+    let presented = [cert(&work, "int-odd")];
+    let untrusted = verdict(
+        &cert(&work, "client"),
+        &presented,
+        &store,
+        &[],
+        now(),
+        &options,
+    );
+    assert_eq!(untrusted, Err(VerifyError::Untrusted));
 }

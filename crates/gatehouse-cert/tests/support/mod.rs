@@ -9,6 +9,9 @@ use std::process::Command;
 use tempfile::TempDir;
 
 pub mod ber;
+pub mod conformance;
+pub mod crl;
+pub mod fuzz;
 
 /// A temporary directory where openssl writes its files.
 pub struct Workdir {
