@@ -144,6 +144,46 @@ impl Value {
         matches!(self, Value::Null)
     }
 
+    /// A copy that shares no mutable object with `self`: lists, dictionaries and JSON are
+    /// copied all the way down (256 levels; deeper levels stay shared).
+    /// This is what a cache must store, since .NET's cache serialises what it keeps.
+    pub fn detached(&self) -> Value {
+        self.detached_at(0)
+    }
+
+    fn detached_at(&self, level: usize) -> Value {
+        if level > JSON_MAX_DEPTH {
+            return self.clone();
+        }
+        let copy = |v: &Value| v.detached_at(level + 1);
+        match self {
+            Value::List(list) => {
+                let items = list.items().iter().map(copy).collect();
+                Value::List(if list.is_array() {
+                    List::array(items)
+                } else {
+                    List::growable(items)
+                })
+            }
+            Value::Dict(dict) => {
+                let copied = Dict::new(dict.ignore_case());
+                let entries = dict
+                    .entries()
+                    .iter()
+                    .map(|(k, v)| (copy(k), copy(v)))
+                    .collect();
+                copied.with_entries(|e| *e = entries);
+                Value::Dict(copied)
+            }
+            Value::Pair(pair) => Value::Pair(Arc::new((copy(&pair.0), copy(&pair.1)))),
+            Value::Anonymous(fields) => {
+                Value::Anonymous(fields.iter().map(|(n, v)| (n.clone(), copy(v))).collect())
+            }
+            Value::Json(token) => Value::Json(token.deep_clone()),
+            other => other.clone(),
+        }
+    }
+
     /// The .NET type name, for cast and conversion messages.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -11,10 +11,12 @@ use base64::Engine;
 use gatehouse_cert::Certificate;
 use gatehouse_expr::context::{self as cx, Str};
 use gatehouse_model::{ApiProperties, Config, PolicyScope, SubscriptionScope, SubscriptionState};
-use gatehouse_policy::compile::{PolicyDocument, ScopeLevel, compile_document};
+use gatehouse_policy::compile::{
+    Environment, PolicyDocument, ScopeLevel, check_fragment, compile_document_with,
+};
 use gatehouse_policy::pipeline::Pipeline;
 use gatehouse_policy::reader::Diagnostic;
-use gatehouse_policy::runtime::Url;
+use gatehouse_policy::runtime::{ClientIdentity, ResponseExample, Url};
 use thiserror::Error;
 use time::OffsetDateTime;
 
@@ -49,6 +51,22 @@ pub enum SnapshotError {
         /// What is wrong.
         reason: String,
     },
+    /// A backend's URL cannot be parsed.
+    #[error("backend '{id}' has an invalid url: {reason}")]
+    BackendUrl {
+        /// The backend's id.
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A policy fragment does not compile.
+    #[error("policy fragment '{id}' does not compile:\n{}", list(.diagnostics))]
+    Fragment {
+        /// The fragment's id.
+        id: String,
+        /// Every problem, with its line and column in the fragment.
+        diagnostics: Vec<Diagnostic>,
+    },
 }
 
 fn list(diagnostics: &[Diagnostic]) -> String {
@@ -81,6 +99,8 @@ pub struct OperationEntry {
     pub pipeline: Arc<Pipeline>,
     /// The pipeline and product for calls through each product the API belongs to.
     pub by_product: HashMap<Arc<str>, (Arc<cx::ProductInfo>, Arc<Pipeline>)>,
+    /// The documented responses, for `mock-response`.
+    pub examples: Arc<[ResponseExample]>,
 }
 
 /// The serving configuration.
@@ -107,7 +127,10 @@ impl Snapshot {
     /// The first resource that cannot be served (a policy that does not compile lists all
     /// of its problems).
     pub fn build(config: &Config) -> Result<Self, SnapshotError> {
-        let policies = compile_policies(config)?;
+        let deployment = deployment(config)?;
+        let env = environment(config, &deployment)?;
+        check_fragments(config, &env)?;
+        let policies = compile_policies(config, &env)?;
         let products = product_infos(config);
         let mut router = Router::default();
         for (id, api) in &config.apis {
@@ -117,7 +140,7 @@ impl Snapshot {
         Ok(Self {
             router,
             keys: index_keys(config),
-            deployment: Arc::new(deployment(config)?),
+            deployment: Arc::new(deployment),
         })
     }
 
@@ -137,16 +160,97 @@ impl Snapshot {
     }
 }
 
+/// What the policies of `config` may refer to, for checking one policy before it is stored.
+///
+/// # Errors
+/// A stored certificate that cannot be read, or a backend whose URL cannot be parsed.
+pub fn policy_environment(config: &Config) -> Result<Environment, SnapshotError> {
+    environment(config, &deployment(config)?)
+}
+
+/// What policies may refer to: named values (by display name), fragments, backends and
+/// uploaded certificates.
+///
+/// # Errors
+/// A backend whose URL cannot be parsed.
+pub fn environment(
+    config: &Config,
+    deployment: &cx::DeploymentInfo,
+) -> Result<Environment, SnapshotError> {
+    let mut env = Environment::new();
+    for named in config.named_values.values() {
+        env = env.with_named_value(&named.display_name, &named.value, named.secret);
+    }
+    for (id, fragment) in &config.policy_fragments {
+        env = env.with_fragment(id, &fragment.value);
+    }
+    for (id, backend) in &config.backends {
+        let url = Url::parse(&backend.url).map_err(|reason| SnapshotError::BackendUrl {
+            id: id.clone(),
+            reason,
+        })?;
+        env = env.with_backend(id, url);
+    }
+    for (id, certificate) in deployment.certificates.iter() {
+        env = env.with_certificate(id, certificate.clone());
+    }
+    for (id, properties) in &config.certificates {
+        if let Some(identity) = client_identity(id, properties)? {
+            env = env.with_client_identity(id, identity);
+        }
+    }
+    Ok(env)
+}
+
+/// An uploaded certificate with its private key, as `authentication-certificate` presents it
+/// to backends; `None` without a key.
+fn client_identity(
+    id: &str,
+    properties: &gatehouse_model::CertificateProperties,
+) -> Result<Option<ClientIdentity>, SnapshotError> {
+    let Some(key) = &properties.private_key else {
+        return Ok(None);
+    };
+    let failed = |reason: String| SnapshotError::Certificate {
+        id: id.to_owned(),
+        reason,
+    };
+    let decode = |b64: &str| base64::engine::general_purpose::STANDARD.decode(b64);
+    let mut chain = vec![decode(&properties.certificate).map_err(|e| failed(e.to_string()))?];
+    for der in &properties.chain {
+        chain.push(decode(der).map_err(|e| failed(e.to_string()))?);
+    }
+    let key = decode(key).map_err(|e| failed(e.to_string()))?;
+    Ok(Some(ClientIdentity {
+        thumbprint: properties.thumbprint.as_str().into(),
+        chain,
+        key: key.into(),
+    }))
+}
+
+/// Every fragment must compile on its own, even when no policy includes it yet.
+fn check_fragments(config: &Config, env: &Environment) -> Result<(), SnapshotError> {
+    for (id, fragment) in &config.policy_fragments {
+        check_fragment(&fragment.value, env).map_err(|diagnostics| SnapshotError::Fragment {
+            id: id.clone(),
+            diagnostics,
+        })?;
+    }
+    Ok(())
+}
+
 /// Compiles every policy document once.
 fn compile_policies(
     config: &Config,
+    env: &Environment,
 ) -> Result<BTreeMap<PolicyScope, PolicyDocument>, SnapshotError> {
     let mut compiled = BTreeMap::new();
     for (scope, policy) in &config.policies {
-        let document = compile_document(&policy.value, level(scope)).map_err(|diagnostics| {
-            let path = gatehouse_model::ResourcePath::Policy(scope.clone()).to_string();
-            SnapshotError::Policy { path, diagnostics }
-        })?;
+        let document =
+            compile_document_with(&policy.value, level(scope), env).map_err(|diagnostics| {
+                let path = gatehouse_model::ResourcePath::Policy(scope.clone()).to_string();
+                SnapshotError::Policy { path, diagnostics }
+            })?;
         compiled.insert(scope.clone(), document);
     }
     Ok(compiled)
@@ -213,6 +317,7 @@ fn build_api(
             info: Arc::new(info),
             pipeline,
             by_product,
+            examples: crate::examples::from_responses(&op.responses).into(),
         };
         operations.push(OperationRoute {
             method: op.method.clone(),

@@ -1,17 +1,22 @@
 //! Calling backends: the pooled HTTP(S) client, and dispatch to the built-in echo backend.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
-use gatehouse_policy::runtime::{Backend, Body, ForwardError, ForwardOptions, Request, Response};
+use gatehouse_policy::runtime::{
+    Backend, Body, ClientIdentity, ForwardError, ForwardOptions, Request, Response,
+};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::GatewayError;
 use crate::echo;
@@ -35,10 +40,19 @@ const HOP_BY_HOP: [&str; 8] = [
     "upgrade",
 ];
 
-/// The backend caller: one connection pool for every API.
+/// The HTTP client type, with its TLS connector.
+type HttpClient = Client<HttpsConnector<HttpConnector>, OutBody>;
+
+/// How many certificate-presenting clients are kept before the cache starts over.
+const MAX_IDENTITY_CLIENTS: usize = 64;
+
+/// The backend caller: one connection pool for every API, and one more per client
+/// certificate policies present to backends (`authentication-certificate`).
 #[derive(Clone, Debug)]
 pub struct Upstream {
-    client: Client<HttpsConnector<HttpConnector>, OutBody>,
+    client: HttpClient,
+    roots: Arc<rustls::RootCertStore>,
+    with_identity: Arc<Mutex<HashMap<Arc<str>, HttpClient>>>,
 }
 
 impl Upstream {
@@ -54,21 +68,39 @@ impl Upstream {
         let native = rustls_native_certs::load_native_certs();
         roots.add_parsable_certificates(native.certs);
         roots.add_parsable_certificates(extra_roots.iter().cloned());
+        let roots = Arc::new(roots);
+        let client = build_client(&roots, None).map_err(GatewayError::Tls)?;
+        Ok(Self {
+            client,
+            roots,
+            with_identity: Arc::default(),
+        })
+    }
 
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| GatewayError::Tls(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .build();
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(Self { client })
+    /// The client for `identity`: the shared one without a certificate, else one made (once)
+    /// for that certificate.
+    fn client_for(
+        &self,
+        identity: Option<&Arc<ClientIdentity>>,
+    ) -> Result<HttpClient, ForwardError> {
+        let Some(identity) = identity else {
+            return Ok(self.client.clone());
+        };
+        let mut clients = self
+            .with_identity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = clients.get(&identity.thumbprint) {
+            return Ok(client.clone());
+        }
+        let client = build_client(&self.roots, Some(identity)).map_err(|e| {
+            ForwardError::Connection(format!("the client certificate cannot be used: {e}"))
+        })?;
+        if clients.len() >= MAX_IDENTITY_CLIENTS {
+            clients.clear();
+        }
+        clients.insert(identity.thumbprint.clone(), client.clone());
+        Ok(client)
     }
 
     async fn call_http(
@@ -79,8 +111,9 @@ impl Upstream {
         let outgoing = build_request(request)?;
         // Boxed with an explicit `Send` bound: without it the compiler cannot prove the
         // client's future `Send` for every lifetime of the boxed body error (rust#64552).
+        let client = self.client_for(options.client_identity.as_ref())?;
         let sending: Pin<Box<dyn Future<Output = ClientResult> + Send>> =
-            Box::pin(self.client.request(outgoing));
+            Box::pin(client.request(outgoing));
         let sent = tokio::time::timeout(options.timeout, sending).await;
         let answer = sent
             .map_err(|_| ForwardError::Timeout(options.timeout))?
@@ -111,6 +144,60 @@ impl Backend for Upstream {
             _ => Err(ForwardError::UnsupportedUrl(request.url.to_string())),
         }
     }
+
+    /// Hands the request to a background task: the pipeline goes on at once, and the answer
+    /// (or failure) is only logged at debug level.
+    async fn send_one_way(&self, request: Request, options: ForwardOptions) {
+        let upstream = self.clone();
+        tokio::spawn(async move {
+            // The host only: a query string may carry a secret named value.
+            let host = request.url.host.clone();
+            match upstream.forward(request, &options).await {
+                Ok(response) => {
+                    tracing::debug!(host, status = response.status, "one-way request sent")
+                }
+                Err(error) => tracing::debug!(host, %error, "one-way request failed"),
+            }
+        });
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
+
+/// An HTTP(S) client trusting `roots`, presenting `identity` to backends that ask for a
+/// client certificate.
+fn build_client(
+    roots: &Arc<rustls::RootCertStore>,
+    identity: Option<&ClientIdentity>,
+) -> Result<HttpClient, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots.clone());
+    let tls = match identity {
+        None => builder.with_no_client_auth(),
+        Some(identity) => {
+            let chain = identity
+                .chain
+                .iter()
+                .map(|der| CertificateDer::from(der.clone()))
+                .collect();
+            let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.key.to_vec()));
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| e.to_string())?
+        }
+    };
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .build();
+    Ok(Client::builder(TokioExecutor::new()).build(connector))
 }
 
 fn build_request(request: Request) -> Result<http::Request<OutBody>, ForwardError> {

@@ -7,9 +7,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{
-    ApiProperties, CertificateAuthorityProperties, CertificateProperties, CrlProperties,
-    ModelError, OperationProperties, PolicyProperties, PolicyScope, ProductProperties,
-    ResourceKind, ResourcePath, SubscriptionProperties,
+    ApiProperties, BackendProperties, CertificateAuthorityProperties, CertificateProperties,
+    CrlProperties, ModelError, NamedValueProperties, OperationProperties, PolicyFragmentProperties,
+    PolicyProperties, PolicyScope, ProductProperties, ResourceKind, ResourcePath,
+    SubscriptionProperties,
 };
 
 /// One typed resource, as [`Config::set`] accepted it.
@@ -17,16 +18,22 @@ use crate::{
 pub enum Resource {
     /// `apis/{apiId}`
     Api(ApiProperties),
+    /// `backends/{backendId}`
+    Backend(BackendProperties),
     /// `certificateAuthorities/{certificateId}`
     CertificateAuthority(CertificateAuthorityProperties),
     /// `certificates/{certificateId}`
     Certificate(CertificateProperties),
     /// `certificateRevocationLists/{id}`
     Crl(CrlProperties),
+    /// `namedValues/{namedValueId}`
+    NamedValue(NamedValueProperties),
     /// `apis/{apiId}/operations/{operationId}`
     Operation(OperationProperties),
     /// A policy document.
     Policy(PolicyProperties),
+    /// `policyFragments/{fragmentId}`
+    PolicyFragment(PolicyFragmentProperties),
     /// `products/{productId}`
     Product(ProductProperties),
     /// `products/{productId}/apis/{apiId}`: a link without properties.
@@ -62,6 +69,17 @@ impl Resource {
             }
             ResourceKind::Certificate => Self::Certificate(from_json(properties)?),
             ResourceKind::Crl => Self::Crl(from_json(properties)?),
+            ResourceKind::Backend => {
+                let backend: BackendProperties = from_json(properties)?;
+                backend.validate()?;
+                Self::Backend(backend)
+            }
+            ResourceKind::NamedValue => {
+                let named: NamedValueProperties = from_json(properties)?;
+                named.validate()?;
+                Self::NamedValue(named)
+            }
+            ResourceKind::PolicyFragment => Self::PolicyFragment(from_json(properties)?),
             ResourceKind::Policy => Self::Policy(from_json(properties)?),
             ResourceKind::Product => Self::Product(from_json(properties)?),
             ResourceKind::ProductApi => Self::ProductApi,
@@ -91,6 +109,12 @@ pub struct Config {
     pub certificate_authorities: BTreeMap<String, CertificateAuthorityProperties>,
     /// Revocation lists by id.
     pub crls: BTreeMap<String, CrlProperties>,
+    /// Backends by id.
+    pub backends: BTreeMap<String, BackendProperties>,
+    /// Named values by id (policies reference them by display name).
+    pub named_values: BTreeMap<String, NamedValueProperties>,
+    /// Policy fragments by id.
+    pub policy_fragments: BTreeMap<String, PolicyFragmentProperties>,
 }
 
 impl Config {
@@ -164,6 +188,9 @@ impl Config {
             }
             ResourcePath::Certificate(c) => self.certificates.get(c).map(to_json),
             ResourcePath::Crl(c) => self.crls.get(c).map(to_json),
+            ResourcePath::Backend(b) => self.backends.get(b).map(to_json),
+            ResourcePath::NamedValue(n) => self.named_values.get(n).map(to_json),
+            ResourcePath::PolicyFragment(p) => self.policy_fragments.get(p).map(to_json),
             ResourcePath::Operation(a, o) => {
                 self.operations.get(&(a.clone(), o.clone())).map(to_json)
             }
@@ -192,6 +219,21 @@ impl Config {
                 .map(|c| ResourcePath::Certificate(c.clone())),
         );
         paths.extend(self.crls.keys().map(|c| ResourcePath::Crl(c.clone())));
+        paths.extend(
+            self.backends
+                .keys()
+                .map(|b| ResourcePath::Backend(b.clone())),
+        );
+        paths.extend(
+            self.named_values
+                .keys()
+                .map(|n| ResourcePath::NamedValue(n.clone())),
+        );
+        paths.extend(
+            self.policy_fragments
+                .keys()
+                .map(|p| ResourcePath::PolicyFragment(p.clone())),
+        );
         paths.extend(
             self.operations
                 .keys()
@@ -238,6 +280,15 @@ impl Config {
                 _ = self.certificates.insert(c.clone(), r)
             }
             (ResourcePath::Crl(c), Resource::Crl(r)) => _ = self.crls.insert(c.clone(), r),
+            (ResourcePath::Backend(b), Resource::Backend(r)) => {
+                _ = self.backends.insert(b.clone(), r)
+            }
+            (ResourcePath::NamedValue(n), Resource::NamedValue(r)) => {
+                _ = self.named_values.insert(n.clone(), r)
+            }
+            (ResourcePath::PolicyFragment(p), Resource::PolicyFragment(r)) => {
+                _ = self.policy_fragments.insert(p.clone(), r)
+            }
             (ResourcePath::Operation(a, o), Resource::Operation(r)) => {
                 _ = self.operations.insert((a.clone(), o.clone()), r)
             }
@@ -264,6 +315,9 @@ impl Config {
             ResourcePath::CertificateAuthority(c) => _ = self.certificate_authorities.remove(c),
             ResourcePath::Certificate(c) => _ = self.certificates.remove(c),
             ResourcePath::Crl(c) => _ = self.crls.remove(c),
+            ResourcePath::Backend(b) => _ = self.backends.remove(b),
+            ResourcePath::NamedValue(n) => _ = self.named_values.remove(n),
+            ResourcePath::PolicyFragment(p) => _ = self.policy_fragments.remove(p),
             ResourcePath::Operation(a, o) => _ = self.operations.remove(&(a.clone(), o.clone())),
             ResourcePath::Policy(s) => _ = self.policies.remove(s),
             ResourcePath::Product(p) => _ = self.products.remove(p),
@@ -280,7 +334,22 @@ impl Config {
             self.check_links(&path)?;
         }
         self.check_unique_api_paths()?;
+        self.check_unique_named_values()?;
         self.check_unique_keys()
+    }
+
+    /// Policies reference named values by display name, so two must not share one.
+    fn check_unique_named_values(&self) -> Result<(), ModelError> {
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for (id, named) in &self.named_values {
+            if let Some(other) = seen.insert(named.display_name.as_str(), id.as_str()) {
+                return Err(ModelError::Conflict(format!(
+                    "named values '{other}' and '{id}' both use the display name '{}'",
+                    named.display_name
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn check_links(&self, path: &ResourcePath) -> Result<(), ModelError> {

@@ -8,21 +8,27 @@
 //! documents, the gateway compiles a `Config` into the snapshot it serves from.
 
 mod api;
+mod backend;
 mod certificate;
 mod config;
 mod error;
 mod id;
+mod named_value;
 mod path;
 mod policy;
+mod policy_fragment;
 mod product;
 mod subscription;
 
 pub use api::{ApiProperties, KeyParameterNames, OperationProperties};
+pub use backend::BackendProperties;
 pub use certificate::{CertificateAuthorityProperties, CertificateProperties, CrlProperties};
 pub use config::{Config, Resource};
 pub use error::ModelError;
 pub use id::validate_id;
+pub use named_value::NamedValueProperties;
 pub use path::{PolicyScope, ResourceKind, ResourcePath};
 pub use policy::{PolicyFormat, PolicyProperties};
+pub use policy_fragment::PolicyFragmentProperties;
 pub use product::{ProductProperties, ProductState};
 pub use subscription::{SubscriptionProperties, SubscriptionScope, SubscriptionState};

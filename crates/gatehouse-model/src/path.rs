@@ -35,6 +35,8 @@ impl PolicyScope {
 pub enum ResourceKind {
     /// An API.
     Api,
+    /// A backend service.
+    Backend,
     /// A trusted CA or intermediate, naming an uploaded certificate.
     CertificateAuthority,
     /// An uploaded certificate.
@@ -43,8 +45,12 @@ pub enum ResourceKind {
     Crl,
     /// An operation of an API.
     Operation,
+    /// A named value.
+    NamedValue,
     /// A policy document at some scope.
     Policy,
+    /// A policy fragment.
+    PolicyFragment,
     /// A product.
     Product,
     /// The link that puts an API into a product.
@@ -58,16 +64,22 @@ pub enum ResourceKind {
 pub enum ResourcePath {
     /// `apis/{apiId}`
     Api(String),
+    /// `backends/{backendId}`
+    Backend(String),
     /// `certificateAuthorities/{certificateId}`
     CertificateAuthority(String),
     /// `certificates/{certificateId}`
     Certificate(String),
     /// `certificateRevocationLists/{id}`
     Crl(String),
+    /// `namedValues/{namedValueId}`
+    NamedValue(String),
     /// `apis/{apiId}/operations/{operationId}`
     Operation(String, String),
     /// `.../policies/policy` at some scope.
     Policy(PolicyScope),
+    /// `policyFragments/{fragmentId}`
+    PolicyFragment(String),
     /// `products/{productId}`
     Product(String),
     /// `products/{productId}/apis/{apiId}`
@@ -81,11 +93,14 @@ impl ResourcePath {
     pub fn kind(&self) -> ResourceKind {
         match self {
             Self::Api(_) => ResourceKind::Api,
+            Self::Backend(_) => ResourceKind::Backend,
             Self::CertificateAuthority(_) => ResourceKind::CertificateAuthority,
             Self::Certificate(_) => ResourceKind::Certificate,
             Self::Crl(_) => ResourceKind::Crl,
+            Self::NamedValue(_) => ResourceKind::NamedValue,
             Self::Operation(..) => ResourceKind::Operation,
             Self::Policy(_) => ResourceKind::Policy,
+            Self::PolicyFragment(_) => ResourceKind::PolicyFragment,
             Self::Product(_) => ResourceKind::Product,
             Self::ProductApi(..) => ResourceKind::ProductApi,
             Self::Subscription(_) => ResourceKind::Subscription,
@@ -96,6 +111,9 @@ impl ResourcePath {
     pub fn name(&self) -> &str {
         match self {
             Self::Api(id)
+            | Self::Backend(id)
+            | Self::NamedValue(id)
+            | Self::PolicyFragment(id)
             | Self::CertificateAuthority(id)
             | Self::Certificate(id)
             | Self::Crl(id)
@@ -111,6 +129,9 @@ impl ResourcePath {
     pub fn type_name(&self) -> &'static str {
         match self {
             Self::Api(_) => "apis",
+            Self::Backend(_) => "backends",
+            Self::NamedValue(_) => "namedValues",
+            Self::PolicyFragment(_) => "policyFragments",
             Self::CertificateAuthority(_) => "certificateAuthorities",
             Self::Certificate(_) => "certificates",
             Self::Crl(_) => "certificateRevocationLists",
@@ -141,6 +162,9 @@ impl fmt::Display for ResourcePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Api(a) => write!(f, "apis/{a}"),
+            Self::Backend(b) => write!(f, "backends/{b}"),
+            Self::NamedValue(n) => write!(f, "namedValues/{n}"),
+            Self::PolicyFragment(p) => write!(f, "policyFragments/{p}"),
             Self::CertificateAuthority(c) => write!(f, "certificateAuthorities/{c}"),
             Self::Certificate(c) => write!(f, "certificates/{c}"),
             Self::Crl(c) => write!(f, "certificateRevocationLists/{c}"),
@@ -173,6 +197,9 @@ impl FromStr for ResourcePath {
             ["apis", a, "operations", o, "policies", "policy"] => Self::Policy(
                 PolicyScope::Operation(id("apiId", a)?, id("operationId", o)?),
             ),
+            ["backends", b] => Self::Backend(id("backendId", b)?),
+            ["namedValues", n] => Self::NamedValue(id("namedValueId", n)?),
+            ["policyFragments", p] => Self::PolicyFragment(id("fragmentId", p)?),
             ["certificateAuthorities", c] => Self::CertificateAuthority(id("certificateId", c)?),
             ["certificates", c] => Self::Certificate(id("certificateId", c)?),
             ["certificateRevocationLists", c] => Self::Crl(id("crlId", c)?),
@@ -213,6 +240,9 @@ mod tests {
             "certificates/client-a",
             "certificateAuthorities/root",
             "certificateRevocationLists/root-crl",
+            "backends/orders",
+            "namedValues/backend-url",
+            "policyFragments/cors-defaults",
         ];
         for text in paths {
             let path: ResourcePath = text.parse().unwrap();

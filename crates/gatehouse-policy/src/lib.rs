@@ -6,14 +6,21 @@
 //!   them, which ones need services this gateway lacks) and checks a document against them.
 //!
 //! - [`compile`] turns a checked document into typed steps, compiling every expression once
-//!   (with `gatehouse-expr`); [`pipeline`] joins the documents of all scopes at `<base/>` into
-//!   the steps an operation runs.
+//!   (with `gatehouse-expr`) and resolving what the document refers to (named values,
+//!   fragments, backends, certificates: a [`compile::Environment`]); [`pipeline`] joins the
+//!   documents of all scopes at `<base/>` into the steps an operation runs.
 //! - [`runtime`] runs a pipeline over one request: inbound, backend, outbound, and on-error
-//!   after a failure, recording a trace when asked.
+//!   after a failure, recording a trace when asked. State that outlives requests and
+//!   configurations (rate-limit counters, caches, concurrency limits) is reached through the
+//!   traits of [`runtime::Services`], never kept in compiled policies.
+//!
+//! `docs/policies.md` in the repository lists the policies that run, and what is refused and
+//! why.
 //!
 //! The crate knows nothing of sockets or server libraries: the request and response are its
-//! own types (on the `http` vocabulary crate), and calling the backend is the
-//! [`runtime::Backend`] the gateway provides. It does not parse C# itself.
+//! own types (on the `http` vocabulary crate), and the outside world (backends, other
+//! services, timers) is the [`runtime::Backend`] the gateway provides. It does not parse C#
+//! itself.
 
 pub mod compile;
 mod elements;
@@ -22,5 +29,6 @@ pub mod reader;
 pub mod runtime;
 pub mod schema;
 
+pub use compile::{Environment, compile_document, compile_document_with};
 pub use reader::{Diagnostic, Document, read};
 pub use schema::validate;

@@ -6,15 +6,28 @@
 use std::sync::Arc;
 
 use crate::compile::{PolicyDocument, ScopeLevel, Step, StepMeta};
-use crate::elements::{Action, ForwardRequest};
+use crate::elements::{Action, Cors, CorsVerdict as Verdict, ForwardRequest};
 use crate::reader::Position;
-use crate::runtime::{ForwardOptions, Section};
+use crate::runtime::{ForwardOptions, Response, Section};
 
 /// The steps a request runs through, section by section.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Pipeline {
     sections: [Arc<[Step]>; 4],
     reads_body: bool,
+    secrets: Arc<[Arc<str>]>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    /// Only the shape: steps hold substituted named values, secrets included, and the
+    /// snapshot (and so every pipeline) is reachable from the gateway's `Debug`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let steps: Vec<usize> = self.sections.iter().map(|s| s.len()).collect();
+        f.debug_struct("Pipeline")
+            .field("steps_per_section", &steps)
+            .field("reads_body", &self.reads_body)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pipeline {
@@ -27,6 +40,12 @@ impl Pipeline {
         api: Option<&PolicyDocument>,
         operation: Option<&PolicyDocument>,
     ) -> Self {
+        let documents = [global, product, api, operation];
+        let secrets = documents
+            .iter()
+            .flatten()
+            .flat_map(|d| d.secrets.iter().cloned())
+            .collect();
         let mut sections: [Vec<Step>; 4] =
             Section::ALL.map(|section| global_section(global, section));
         for document in [product, api, operation].into_iter().flatten() {
@@ -41,7 +60,46 @@ impl Pipeline {
         Self {
             sections: sections.map(Arc::from),
             reads_body,
+            secrets,
         }
+    }
+
+    /// The values of the secret named values the pipeline uses, masked in its traces.
+    pub fn secrets(&self) -> &Arc<[Arc<str>]> {
+        &self.secrets
+    }
+
+    /// The answer to a CORS preflight request (`OPTIONS` with `Origin` and
+    /// `Access-Control-Request-Method`) from the pipeline's first inbound `cors` policy, if
+    /// it has one and it answers. Browsers send preflights without credentials, so the
+    /// gateway asks this before requiring a subscription key; nothing else runs for them.
+    pub fn answer_preflight(
+        &self,
+        method: &http::Method,
+        headers: &http::HeaderMap,
+    ) -> Option<Response> {
+        let is_preflight = method == http::Method::OPTIONS
+            && headers.contains_key(http::header::ORIGIN)
+            && headers.contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD);
+        if !is_preflight {
+            return None;
+        }
+        match self.preflight_cors()?.judge(method, headers) {
+            Verdict::Answer(response, _) => Some(response),
+            _ => None,
+        }
+    }
+
+    /// The `cors` policy that answers preflight requests: the first one directly in inbound.
+    /// A preflight carries no subscription key, so the gateway asks this policy alone
+    /// whether to answer it before the key check (nothing else runs for it).
+    pub(crate) fn preflight_cors(&self) -> Option<&Cors> {
+        self.section(Section::Inbound)
+            .iter()
+            .find_map(|step| match &step.action {
+                Action::Cors(cors) => Some(cors),
+                _ => None,
+            })
     }
 
     /// The steps of `section`, in execution order.
@@ -91,13 +149,20 @@ fn default_forward() -> Step {
     Step {
         meta: Arc::new(meta),
         action,
+        body: false,
     }
 }
 
-/// Whether a step's expressions mention a body. Conservative by design: a false positive only
-/// buffers a body that did not need it.
-// TODO(gatehouse): ask the expression compiler which context members an expression reads,
-// once it reports them, instead of looking at the source text.
+/// Whether a step, or one nested in it, needs a body in memory: it reads or rewrites one, or
+/// it may forward the request more than once (`retry` around `forward-request`).
 fn reads_body(step: &Step) -> bool {
-    crate::elements::expression_sources(&step.action).any(|source| source.contains("Body"))
+    step.body
+        || crate::elements::nested_steps(&step.action)
+            .iter()
+            .any(|s| reads_body(s) || resends(step, s))
+}
+
+/// Whether `inner`, nested in `outer`, may send the request body more than once.
+fn resends(outer: &Step, inner: &Step) -> bool {
+    matches!(outer.action, Action::Retry(_)) && crate::elements::forwards(inner)
 }

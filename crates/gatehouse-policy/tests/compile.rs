@@ -36,7 +36,7 @@ fn an_expression_error_is_reported_where_it_is_even_after_entities() {
 
 #[test]
 fn several_problems_are_all_reported() {
-    let source = "<policies>\n<inbound>\n<set-status code=\"999\" reason=\"x\" />\n<set-header name=\"a b\"><value>v</value></set-header>\n<rate-limit calls=\"5\" renewal-period=\"60\" />\n</inbound>\n</policies>";
+    let source = "<policies>\n<inbound>\n<set-status code=\"999\" reason=\"x\" />\n<set-header name=\"a b\"><value>v</value></set-header>\n<proxy url=\"http://proxy.local\" />\n</inbound>\n</policies>";
 
     let errors = errors(source);
 

@@ -79,7 +79,12 @@ fn issue_client(
 /// # Errors
 /// When a file cannot be read.
 pub(crate) fn policy(command: PolicyCommand) -> Result<ExitCode> {
-    let PolicyCommand::Check { files } = command;
+    let files = match command {
+        PolicyCommand::Check { files } => files,
+        PolicyCommand::Test { policy, request } => {
+            return crate::policy_test::run(&policy, &request);
+        }
+    };
     let mut failed = 0;
     for file in &files {
         let text =
@@ -89,6 +94,15 @@ pub(crate) fn policy(command: PolicyCommand) -> Result<ExitCode> {
             for diagnostic in diagnostics {
                 println!("{}:{diagnostic}", file.display());
             }
+        }
+        // Warnings never change the exit status.
+        for warning in crate::policy_lint::lint(&text) {
+            let (line, column) = (warning.line, warning.column);
+            println!(
+                "{}:{line}:{column}: warning: {}",
+                file.display(),
+                warning.message
+            );
         }
     }
     let ok = files.len() - failed;

@@ -221,6 +221,14 @@ impl JToken {
         }
     }
 
+    /// Parses JSON text (`JToken.Parse`), keeping the order of properties.
+    ///
+    /// # Errors
+    /// The parser's message when the text is not JSON.
+    pub fn parse(text: &str) -> Result<JToken, String> {
+        from_json_text(text)
+    }
+
     /// A copy with no shared nodes (`DeepClone`); levels past 256 become `null`.
     pub fn deep_clone(&self) -> JToken {
         self.clone_at(0)

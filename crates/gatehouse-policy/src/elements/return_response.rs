@@ -5,24 +5,23 @@ use serde_json::json;
 
 use crate::compile::{Compiler, Text};
 use crate::elements::{SetBody, SetHeader, SetStatus, set_body, set_header, set_status};
-use crate::reader::{Code, Element};
+use crate::reader::Element;
 use crate::runtime::{Exchange, Failure, Response};
 
 #[derive(Clone, Debug)]
 pub(crate) struct ReturnResponse {
+    /// A variable holding a response (`send-request`'s) to start from.
+    variable: Option<gatehouse_expr::context::Str>,
     status: Option<SetStatus>,
     headers: Vec<SetHeader>,
     body: Option<SetBody>,
 }
 
 pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<ReturnResponse> {
-    if let Some(attribute) = element.attribute("response-variable-name") {
-        let message =
-            "response-variable-name is not supported by Gatehouse yet (it needs send-request)";
-        cx.error(attribute.position, Code::Unsupported, message);
-        return None;
-    }
     let mut compiled = ReturnResponse {
+        variable: element
+            .attribute("response-variable-name")
+            .map(|a| a.value.text.trim().into()),
         status: None,
         headers: Vec::new(),
         body: None,
@@ -58,7 +57,10 @@ impl ReturnResponse {
 
     /// Builds the response; the caller stops the pipeline.
     pub(crate) fn run(&self, ex: &mut Exchange) -> Result<(), Failure> {
-        let mut response = Response::default();
+        let mut response = match &self.variable {
+            Some(name) => from_variable(ex, name)?,
+            None => Response::default(),
+        };
         if let Some(status) = &self.status {
             status.apply(ex, &mut response)?;
         }
@@ -82,4 +84,38 @@ impl ReturnResponse {
         ex.responded = true;
         Ok(())
     }
+}
+
+/// The response kept in variable `name` by `send-request`.
+fn from_variable(ex: &Exchange, name: &str) -> Result<Response, Failure> {
+    use gatehouse_expr::Host;
+
+    let Some(gatehouse_expr::Value::Message(message)) = ex.variable(name) else {
+        let text = format!("Variable '{name}' does not hold a response (IResponse).");
+        return Err(Failure::internal(
+            "return-response",
+            "ExpressionValueEvaluationFailure",
+            text,
+        ));
+    };
+    let data = &message.data;
+    let mut response = Response {
+        status: u16::try_from(data.status_code).unwrap_or(500),
+        reason: Some(data.status_reason.to_string()).filter(|r| !r.is_empty()),
+        ..Response::default()
+    };
+    for (header, values) in data.headers.iter() {
+        let Ok(header) = http::HeaderName::from_bytes(header.as_bytes()) else {
+            continue;
+        };
+        for value in values.iter() {
+            if let Ok(value) = http::HeaderValue::from_str(value) {
+                response.headers.append(header.clone(), value);
+            }
+        }
+    }
+    if let Some(body) = &data.body {
+        response.body = crate::runtime::Body::from(bytes::Bytes::copy_from_slice(body));
+    }
+    Ok(response)
 }

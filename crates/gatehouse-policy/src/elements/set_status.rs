@@ -33,6 +33,14 @@ impl SetStatus {
         out.extend(&self.reason);
     }
 
+    /// Sets the status of the response being built.
+    pub(crate) fn run(&self, ex: &mut Exchange) -> Result<(), Failure> {
+        let mut response = std::mem::take(&mut ex.response);
+        let result = self.apply(ex, &mut response);
+        ex.response = response;
+        result
+    }
+
     /// Applies the status to `response`, evaluating against `ex`.
     pub(crate) fn apply(&self, ex: &Exchange, response: &mut Response) -> Result<(), Failure> {
         let code = self

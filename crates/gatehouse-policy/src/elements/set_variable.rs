@@ -13,7 +13,7 @@ pub(crate) struct SetVariable {
 }
 
 pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<SetVariable> {
-    let name = element.attribute("name")?.value.text.as_str().into();
+    let name = element.attribute("name")?.value.text.trim().into();
     let value = cx.required_text(element, "value")?;
     Some(SetVariable { name, value })
 }

@@ -13,6 +13,24 @@ pub fn decode_path_segment(text: &str) -> Cow<'_, str> {
     percent_decode(text, false)
 }
 
+/// Encodes text for a query string or a path segment: everything but unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`) becomes `%XX`, as .NET's `Uri.EscapeDataString`.
+pub fn encode_component(text: &str) -> Cow<'_, str> {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    if text.bytes().all(unreserved) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if unreserved(byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn percent_decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
     let special = |c: char| c == '%' || (plus_is_space && c == '+');
     if !text.contains(special) {
@@ -61,6 +79,12 @@ mod tests {
         assert_eq!(decode_component("%zz%4"), "%zz%4");
         assert_eq!(decode_component("%+f"), "% f");
         assert_eq!(decode_component("%C3%A9"), "é");
+    }
+
+    #[test]
+    fn components_encode_all_but_unreserved_characters() {
+        assert_eq!(encode_component("a-b_c.d~e"), "a-b_c.d~e");
+        assert_eq!(encode_component("a b&c=é"), "a%20b%26c%3D%C3%A9");
     }
 
     #[test]

@@ -1,23 +1,26 @@
 //! One request's state as the pipeline runs: the request and response being shaped, the
 //! variables policies set, the error that sent it to `on-error`, and the static facts (API,
 //! operation, product, subscription, deployment) it resolved to. It is APIM's `context`: the
-//! [`Host`] implementation expressions read through.
+//! [`Host`](gatehouse_expr::Host) implementation expressions read through (in `host.rs`).
 
-use std::cell::{OnceCell, RefCell};
+use std::borrow::Cow;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::sync::Arc;
 use std::time::Instant;
 
 use gatehouse_cert::Certificate;
 use gatehouse_expr::context::{
     ApiInfo, DeploymentInfo, LastErrorInfo, OperationInfo, ProductInfo, Str, SubscriptionInfo,
-    UrlInfo, UserInfo,
+    UrlInfo,
 };
-use gatehouse_expr::{Host, Message, UrlKind, Value};
+use gatehouse_expr::{Message, Value};
+use http::{HeaderName, HeaderValue};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::encoding::decode_component;
-use super::message::{Request, Response, Url};
+use super::finish::Deferred;
+use super::host::url_info;
+use super::message::{Body, Request, Response, Url};
 use super::trace::{Section, Trace};
 
 /// What a request resolved to before its pipeline runs. Built by the gateway from its
@@ -34,6 +37,27 @@ pub struct Resolved {
     pub subscription: Option<Arc<SubscriptionInfo>>,
     /// `context.Deployment`.
     pub deployment: Arc<DeploymentInfo>,
+    /// The operation's documented responses, for `mock-response`.
+    pub examples: Arc<[ResponseExample]>,
+}
+
+/// One documented response of an operation (APIM's `responses[]`): what `mock-response`
+/// answers with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseExample {
+    /// The status code it documents.
+    pub status: u16,
+    /// Its representations: content type and example bodies, in order.
+    pub representations: Vec<Representation>,
+}
+
+/// One representation of a documented response.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Representation {
+    /// `application/json`, ...
+    pub content_type: String,
+    /// Example bodies, as text, in order.
+    pub examples: Vec<String>,
 }
 
 /// Facts about the caller's connection.
@@ -54,18 +78,34 @@ pub struct Exchange {
     pub response: Response,
     /// Whether `response` came from the backend or a policy, rather than being the default.
     pub(crate) responded: bool,
-    resolved: Resolved,
-    caller: Caller,
-    original_url: UrlInfo,
-    request_url: OnceCell<UrlInfo>,
-    matched_parameters: Vec<(Str, Str)>,
-    variables: Vec<(Str, Value)>,
-    last_error: Option<LastErrorInfo>,
+    pub(crate) resolved: Resolved,
+    pub(crate) caller: Caller,
+    pub(crate) original_url: UrlInfo,
+    pub(crate) request_url: OnceCell<UrlInfo>,
+    pub(crate) matched_parameters: Vec<(Str, Str)>,
+    pub(crate) variables: Vec<(Str, Value)>,
+    pub(crate) last_error: Option<LastErrorInfo>,
     request_id: Uuid,
-    started: Instant,
-    started_at: OffsetDateTime,
+    pub(crate) started: Instant,
+    pub(crate) started_at: OffsetDateTime,
     pub(crate) section: Section,
     trace: RefCell<Option<Trace>>,
+    /// The backend's base URL (the API's service URL until `set-backend-service`): what
+    /// `rewrite-uri` templates are relative to.
+    pub(crate) backend_base: Option<Url>,
+    /// Headers `cors` adds to whatever response is finally sent.
+    pub(crate) exit_headers: Vec<(HeaderName, HeaderValue)>,
+    /// Counting done once the response is known (`increment-condition`, bandwidth).
+    pub(crate) deferred: Vec<Deferred>,
+    /// The key a `cache-lookup` missed, for `cache-store`.
+    pub(crate) cache_key: Option<String>,
+    /// Bodies read by an expression without `preserveContent: true`: request bit 1,
+    /// response bit 2. The runner empties them after the step, as APIM's stream is consumed.
+    pub(crate) consumed: Cell<u8>,
+    /// Values of secret named values, masked in the trace.
+    pub(crate) secrets: Arc<[Arc<str>]>,
+    /// The client certificate `authentication-certificate` chose for the backend.
+    pub(crate) client_identity: Option<Arc<super::ClientIdentity>>,
 }
 
 impl Exchange {
@@ -89,17 +129,31 @@ impl Exchange {
             matched_parameters: Vec::new(),
             variables: Vec::new(),
             last_error: None,
-            request_id: Uuid::new_v4(),
+            request_id: request_id(),
             started,
             started_at,
             section: Section::Inbound,
             trace: RefCell::new(None),
+            backend_base: None,
+            exit_headers: Vec::new(),
+            deferred: Vec::new(),
+            cache_key: None,
+            consumed: Cell::new(0),
+            secrets: Arc::new([]),
+            client_identity: None,
         }
     }
 
     /// Sets the template parameters the operation matched.
     pub fn with_matched_parameters(mut self, parameters: Vec<(Str, Str)>) -> Self {
         self.matched_parameters = parameters;
+        self
+    }
+
+    /// Sets the backend's base URL (the API's service URL), which `rewrite-uri` templates are
+    /// relative to and `set-backend-service` replaces.
+    pub fn with_backend_base(mut self, base: Option<Url>) -> Self {
+        self.backend_base = base;
         self
     }
 
@@ -146,14 +200,27 @@ impl Exchange {
         source: &'static str,
         data: impl FnOnce() -> serde_json::Value,
     ) {
+        self.record_as(section, Cow::Borrowed(source), data);
+    }
+
+    /// Records a trace entry with a source chosen at run time (the `trace` policy's).
+    pub fn record_as(
+        &self,
+        section: Section,
+        source: Cow<'static, str>,
+        data: impl FnOnce() -> serde_json::Value,
+    ) {
         if let Some(trace) = self.trace.borrow_mut().as_mut() {
             trace.record(section, source, data());
         }
     }
 
-    /// Takes the finished trace, if the request was traced.
+    /// Takes the finished trace, if the request was traced, with the values of secret named
+    /// values masked wherever they appear.
     pub fn take_trace(&mut self) -> Option<Trace> {
-        self.trace.get_mut().take()
+        let mut trace = self.trace.get_mut().take()?;
+        trace.mask(&self.secrets);
+        Some(trace)
     }
 
     /// Sets `context.Variables[name]`.
@@ -174,190 +241,57 @@ impl Exchange {
         self.request.url = url;
         self.request_url = OnceCell::new();
     }
-}
 
-impl Host for Exchange {
-    fn api(&self) -> Option<&ApiInfo> {
-        self.resolved.api.as_deref()
-    }
-
-    fn operation(&self) -> Option<&OperationInfo> {
-        self.resolved.operation.as_deref()
-    }
-
-    fn product(&self) -> Option<&ProductInfo> {
-        self.resolved.product.as_deref()
-    }
-
-    fn subscription(&self) -> Option<&SubscriptionInfo> {
-        self.resolved.subscription.as_deref()
-    }
-
-    fn user(&self) -> Option<&UserInfo> {
-        None
-    }
-
-    fn deployment(&self) -> &DeploymentInfo {
-        &self.resolved.deployment
-    }
-
-    fn last_error(&self) -> Option<&LastErrorInfo> {
-        self.last_error.as_ref()
-    }
-
-    fn request_id(&self) -> Uuid {
-        self.request_id
-    }
-
-    fn timestamp(&self) -> OffsetDateTime {
-        self.started_at
-    }
-
-    fn elapsed(&self) -> time::Duration {
-        time::Duration::try_from(self.started.elapsed()).unwrap_or(time::Duration::MAX)
-    }
-
-    fn tracing(&self) -> bool {
-        self.is_traced()
-    }
-
-    fn trace(&self, message: &str) {
-        self.record("context.Trace", || serde_json::Value::from(message));
-    }
-
-    fn request_method(&self) -> Str {
-        self.request.method.as_str().into()
-    }
-
-    fn url(&self, which: UrlKind) -> Option<&UrlInfo> {
-        match which {
-            UrlKind::Request => Some(self.request_url.get_or_init(|| url_info(&self.request.url))),
-            UrlKind::Original => Some(&self.original_url),
-            UrlKind::ApiServiceUrl => self.resolved.api.as_ref()?.service_url.as_ref(),
+    /// The message the current section works on: the request in inbound and backend, the
+    /// response in outbound and on-error.
+    pub(crate) fn current_message(&self) -> Message {
+        if self.section.works_on_request() {
+            Message::Request
+        } else {
+            Message::Response
         }
     }
 
-    fn client_ip(&self) -> Str {
-        self.caller.ip.clone()
-    }
-
-    fn matched_parameters(&self) -> &[(Str, Str)] {
-        &self.matched_parameters
-    }
-
-    fn client_certificate(&self) -> Option<&Certificate> {
-        self.caller.certificate.as_ref()
-    }
-
-    fn response_status(&self) -> (i32, Str) {
-        (
-            i32::from(self.response.status),
-            self.response.reason_phrase().into(),
-        )
-    }
-
-    fn header(&self, message: Message, name: &str) -> Option<Vec<Str>> {
-        let values: Vec<Str> = self
-            .headers(message)
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into())
-            .collect();
-        (!values.is_empty()).then_some(values)
-    }
-
-    fn header_names(&self, message: Message) -> Vec<Str> {
-        self.headers(message)
-            .keys()
-            .map(|k| Str::from(k.as_str()))
-            .collect()
-    }
-
-    fn body(&self, message: Message, _preserve_content: bool) -> Option<Arc<[u8]>> {
-        let body = match message {
+    /// The body of `message`.
+    pub(crate) fn body_of(&self, message: Message) -> &Body {
+        match message {
             Message::Request => &self.request.body,
             Message::Response => &self.response.body,
-        };
-        body.bytes().filter(|b| !b.is_empty()).map(Arc::from)
-    }
-
-    fn variable(&self, name: &str) -> Option<Value> {
-        self.variables
-            .iter()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn variable_names(&self) -> Vec<Str> {
-        self.variables.iter().map(|(n, _)| n.clone()).collect()
-    }
-}
-
-impl Exchange {
-    /// The request as a trace shows it, with the subscription key masked wherever the API
-    /// reads it from (header and query).
-    pub fn masked_request_json(&self) -> serde_json::Value {
-        let names = self
-            .resolved
-            .api
-            .as_ref()
-            .map(|api| &api.subscription_key_parameter_names);
-        let mut headers = self.request.headers.clone();
-        let mut url = self.request.url.clone();
-        if let Some(names) = names {
-            if let Some(value) = headers.get_mut(&*names.header) {
-                *value = http::HeaderValue::from_static(MASK);
-            }
-            url.query = mask_query(&url.query, &names.query);
         }
-        serde_json::json!({
-            "method": self.request.method.as_str(),
-            "url": url.to_string(),
-            "headers": super::headers_json(&headers),
-        })
     }
 
-    fn headers(&self, message: Message) -> &http::HeaderMap {
+    /// Replaces the body of `message`; a body a policy sets is not a consumed stream.
+    pub(crate) fn set_body(&mut self, message: Message, body: Body) {
+        let bit = consumed_bit(message);
+        self.consumed.set(self.consumed.get() & !bit);
         match message {
-            Message::Request => &self.request.headers,
-            Message::Response => &self.response.headers,
+            Message::Request => self.request.body = body,
+            Message::Response => self.response.body = body,
+        }
+    }
+
+    /// Empties the bodies an expression read without `preserveContent: true`.
+    pub(crate) fn settle_consumed(&mut self) {
+        let consumed = self.consumed.replace(0);
+        if consumed & consumed_bit(Message::Request) != 0 {
+            self.request.body = Body::Empty;
+        }
+        if consumed & consumed_bit(Message::Response) != 0 {
+            self.response.body = Body::Empty;
         }
     }
 }
 
-/// The `IUrl` view of a URL, with the query split into named parameters.
-pub fn url_info(url: &Url) -> UrlInfo {
-    let mut query: Vec<(Str, Vec<Str>)> = Vec::new();
-    for pair in url.query.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value: Str = decode_component(value).into();
-        match query.iter_mut().find(|(n, _)| &**n == name) {
-            Some((_, values)) => values.push(value),
-            None => query.push((decode_component(name).into(), vec![value])),
-        }
-    }
-    UrlInfo {
-        scheme: url.scheme.as_str().into(),
-        host: url.host.as_str().into(),
-        port: i32::from(url.port),
-        path: url.path.as_str().into(),
-        query: query.into_iter().map(|(n, v)| (n, v.into())).collect(),
-        query_string: if url.query.is_empty() {
-            "".into()
-        } else {
-            format!("?{}", url.query).into()
-        },
-    }
+/// A random (version 4) request id from the thread's generator: `Uuid::new_v4` asks the
+/// kernel for every id, which costs a system call per request.
+fn request_id() -> Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
 }
 
-/// What a secret looks like in a trace.
-pub(crate) const MASK: &str = "********";
-
-/// `query` with the value of every `name` parameter replaced by [`MASK`].
-pub(crate) fn mask_query(query: &str, name: &str) -> String {
-    let pairs = query.split('&').map(|pair| match pair.split_once('=') {
-        Some((n, _)) if decode_component(n) == name => format!("{n}={MASK}"),
-        _ => pair.to_owned(),
-    });
-    pairs.collect::<Vec<_>>().join("&")
+/// The bit of [`Exchange::consumed`] for `message`.
+pub(crate) fn consumed_bit(message: Message) -> u8 {
+    match message {
+        Message::Request => 1,
+        Message::Response => 2,
+    }
 }

@@ -4,57 +4,109 @@
 //! caller gets the error response (or what `on-error` makes of it). Only `forward-request`
 //! talks to the backend, so a request that failed in inbound never reaches it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use gatehouse_expr::context::LastErrorInfo;
 use http::header::CONTENT_TYPE;
 use serde_json::json;
 
-use super::{Backend, Body, Exchange, Failure, Request, Response, Section, headers_json};
+use super::{Backend, Body, Exchange, Failure, Response, Section, Services, finish};
 use crate::compile::{Step, StepMeta};
-use crate::elements::{Action, ForwardRequest};
+use crate::elements::{self, Action};
 use crate::pipeline::Pipeline;
 
 /// How a pipeline ended. Either way the response to send is `exchange.response`.
 #[derive(Debug)]
 pub enum Outcome {
-    /// The pipeline ran to the end, or a `return-response` answered.
+    /// The pipeline ran to the end, or a policy answered (`return-response`, a cache hit...).
     Completed,
     /// A step failed; `on-error` ran (if any) and shaped the response.
     Failed(Failure),
 }
 
-/// Whether to go on after a block.
-enum Flow {
+/// Where to go after a step or block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// The next step.
     Next,
+    /// Nowhere: the response is final (`return-response`, `mock-response`, a CORS preflight).
     Stop,
+    /// Straight to outbound, skipping the rest of inbound and the backend (a cache hit).
+    Outbound,
 }
 
 /// A failure and the step it happened in.
-struct Raised {
-    failure: Failure,
-    at: Option<Arc<StepMeta>>,
+#[derive(Debug)]
+pub(crate) struct Raised {
+    pub(crate) failure: Failure,
+    pub(crate) at: Option<Arc<StepMeta>>,
 }
 
-/// Runs `pipeline` over `exchange`, calling `backend` for `forward-request`.
-pub async fn run<B: Backend>(pipeline: &Pipeline, exchange: &mut Exchange, backend: &B) -> Outcome {
+/// What steps reach besides the exchange: the outside world and the shared state.
+#[derive(Debug)]
+pub(crate) struct Cx<'r, B> {
+    pub(crate) backend: &'r B,
+    pub(crate) services: &'r Services,
+}
+
+/// The future of a nested block: boxed, so that containers (`retry`, `wait`,
+/// `limit-concurrency`) can run blocks that contain containers.
+pub(crate) type BlockFuture<'a> = Pin<Box<dyn Future<Output = Result<Flow, Raised>> + Send + 'a>>;
+
+/// Runs `pipeline` over `exchange`, calling `backend` for `forward-request` and
+/// `send-request` and keeping counters and caches in `services`.
+pub async fn run<B: Backend>(
+    pipeline: &Pipeline,
+    exchange: &mut Exchange,
+    backend: &B,
+    services: &Services,
+) -> Outcome {
+    exchange.secrets = pipeline.secrets().clone();
+    let cx = Cx { backend, services };
+    let outcome = run_sections(pipeline, exchange, &cx).await;
+    finish::finish(exchange, services);
+    outcome
+}
+
+async fn run_sections<B: Backend>(
+    pipeline: &Pipeline,
+    ex: &mut Exchange,
+    cx: &Cx<'_, B>,
+) -> Outcome {
+    let mut to_outbound = false;
     for section in [Section::Inbound, Section::Backend, Section::Outbound] {
-        exchange.section = section;
-        match run_steps(pipeline.section(section), exchange, backend).await {
+        if to_outbound && section != Section::Outbound {
+            continue;
+        }
+        ex.section = section;
+        match run_block(pipeline.section(section), ex, cx).await {
             Ok(Flow::Next) => {}
+            Ok(Flow::Outbound) => to_outbound = true,
             Ok(Flow::Stop) => return Outcome::Completed,
-            Err(raised) => return on_error(pipeline, exchange, backend, raised).await,
+            Err(raised) => return on_error(pipeline, ex, cx, raised).await,
         }
     }
     Outcome::Completed
 }
 
-/// Runs a block of steps; `choose` branches are entered without recursion, so the runner's
-/// future stays one fixed size however deeply policies nest.
-async fn run_steps<B: Backend>(
+/// Runs a block nested in a container step.
+pub(crate) fn run_nested<'a, B: Backend>(
+    steps: &'a [Step],
+    ex: &'a mut Exchange,
+    cx: &'a Cx<'a, B>,
+) -> BlockFuture<'a> {
+    Box::pin(run_block(steps, ex, cx))
+}
+
+/// Runs a block of steps; `choose` branches are entered without recursion, so the common
+/// case allocates nothing and the runner's future stays one fixed size however deeply
+/// branches nest.
+pub(crate) async fn run_block<B: Backend>(
     steps: &[Step],
     ex: &mut Exchange,
-    backend: &B,
+    cx: &Cx<'_, B>,
 ) -> Result<Flow, Raised> {
     let mut nested: Vec<std::slice::Iter<'_, Step>> = Vec::new();
     let mut current = steps.iter();
@@ -70,112 +122,63 @@ async fn run_steps<B: Backend>(
             failure,
             at: Some(step.meta.clone()),
         };
-        match &step.action {
-            Action::Choose(choose) => {
-                if let Some(branch) = choose.pick(ex).map_err(raise)? {
-                    nested.push(std::mem::replace(&mut current, branch.iter()));
-                }
+        if step.body {
+            ex.buffer_bodies().await.map_err(raise)?;
+        }
+        if let Action::Choose(choose) = &step.action {
+            let picked = choose.pick(ex);
+            ex.settle_consumed();
+            if let Some(branch) = picked.map_err(raise)? {
+                nested.push(std::mem::replace(&mut current, branch.iter()));
             }
-            Action::ForwardRequest(forward) => {
-                forward_request(forward, ex, backend).await.map_err(raise)?
-            }
-            Action::ReturnResponse(r) => {
-                r.run(ex).map_err(raise)?;
-                return Ok(Flow::Stop);
-            }
-            action => run_simple(action, ex).map_err(raise)?,
+            continue;
+        }
+        let flow = run_step(step, ex, cx).await;
+        ex.settle_consumed();
+        match flow? {
+            Flow::Next => {}
+            other => return Ok(other),
         }
     }
 }
 
-/// Steps that neither branch, wait nor stop.
-fn run_simple(action: &Action, ex: &mut Exchange) -> Result<(), Failure> {
-    match action {
-        Action::SetBody(set_body) => {
-            let body = set_body.body(ex)?;
-            if ex.section.works_on_request() {
-                ex.request.body = body
-            } else {
-                ex.response.body = body
-            }
-            Ok(())
-        }
-        Action::SetHeader(set_header) => set_header.run(ex),
-        Action::SetStatus(set_status) => {
-            let mut response = std::mem::take(&mut ex.response);
-            let result = set_status.apply(ex, &mut response);
-            ex.response = response;
-            result
-        }
-        Action::SetVariable(set_variable) => set_variable.run(ex),
-        // `<base/>` is gone after joining; the others are handled by `run_steps`.
-        Action::Base
-        | Action::Choose(_)
-        | Action::ForwardRequest(_)
-        | Action::ReturnResponse(_) => Ok(()),
-    }
-}
-
-async fn forward_request<B: Backend>(
-    forward: &ForwardRequest,
+/// Runs one step other than `choose`.
+async fn run_step<B: Backend>(
+    step: &Step,
     ex: &mut Exchange,
-    backend: &B,
-) -> Result<(), Failure> {
-    let body = match &mut ex.request.body {
-        Body::Full(bytes) => Body::Full(bytes.clone()),
-        other => std::mem::take(other),
+    cx: &Cx<'_, B>,
+) -> Result<Flow, Raised> {
+    let raise = |failure| Raised {
+        failure,
+        at: Some(step.meta.clone()),
     };
-    ex.record("forward-request", || {
-        json!({
-            "message": format!(
-                "Request is being forwarded to the backend service. Timeout set to {} seconds",
-                forward.options.timeout.as_secs()
-            ),
-            "request": ex.masked_request_json(),
-        })
-    });
-
-    let outgoing = Request {
-        method: ex.request.method.clone(),
-        url: ex.request.url.clone(),
-        headers: ex.request.headers.clone(),
-        body,
-    };
-    let response = backend
-        .forward(outgoing, &forward.options)
-        .await
-        .map_err(|e| Failure::backend(e.reason(), e.to_string()))?;
-
-    ex.record("forward-request", || {
-        json!({ "response": {
-            "status": { "code": response.status, "reason": response.reason_phrase() },
-            "headers": headers_json(&response.headers),
-        }})
-    });
-    let status = response.status;
-    ex.response = response;
-    ex.responded = true;
-    if forward.fail_on_error_status && status >= 400 {
-        let message = format!("Backend service responded with status code {status}.");
-        return Err(Failure::backend("BackendConnectionFailure", message));
+    match &step.action {
+        Action::Retry(retry) => retry.run(ex, cx, &step.meta).await,
+        Action::LimitConcurrency(limit) => limit.run(ex, cx, &step.meta).await,
+        Action::Wait(wait) => wait.run(ex, cx, &step.meta).await,
+        action => elements::run_leaf(action, ex, cx, &step.meta)
+            .await
+            .map_err(raise),
     }
-    Ok(())
 }
 
 async fn on_error<B: Backend>(
     pipeline: &Pipeline,
     ex: &mut Exchange,
-    backend: &B,
+    cx: &Cx<'_, B>,
     raised: Raised,
 ) -> Outcome {
     let Raised { failure, at } = raised;
-    ex.record("on-error", || json!({ "message": &failure.message, "reason": &*failure.reason, "source": &*failure.source }));
+    ex.record(
+        "on-error",
+        || json!({ "message": &failure.message, "reason": &*failure.reason, "source": &*failure.source }),
+    );
     ex.set_last_error(last_error(&failure, at.as_deref(), ex.section));
     ex.response = error_response(&failure);
     ex.responded = true;
 
     ex.section = Section::OnError;
-    match run_steps(pipeline.section(Section::OnError), ex, backend).await {
+    match run_block(pipeline.section(Section::OnError), ex, cx).await {
         Ok(_) => Outcome::Failed(failure),
         Err(Raised {
             failure: second, ..
@@ -198,7 +201,8 @@ fn last_error(failure: &Failure, at: Option<&StepMeta>, section: Section) -> Las
     }
 }
 
-/// APIM's JSON error body: `{"statusCode": 500, "message": "Internal server error"}`.
+/// APIM's JSON error body: `{"statusCode": 500, "message": "Internal server error"}`, with the
+/// headers the failure carries (`Retry-After` for rate limits).
 pub(crate) fn error_response(failure: &Failure) -> Response {
     let mut response = Response {
         status: failure.status,
@@ -208,6 +212,9 @@ pub(crate) fn error_response(failure: &Failure) -> Response {
         CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
+    for (name, value) in &failure.headers {
+        response.headers.insert(name.clone(), value.clone());
+    }
     let body = json!({ "statusCode": failure.status, "message": failure.response_message });
     response.body = Body::from(body.to_string());
     response

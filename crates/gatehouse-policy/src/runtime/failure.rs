@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use gatehouse_expr::EvalError;
+use http::{HeaderName, HeaderValue};
 
 /// An error in the pipeline, with what APIM puts in `context.LastError` and the response the
 /// caller gets when `on-error` does not shape another one.
@@ -18,6 +19,8 @@ pub struct Failure {
     pub status: u16,
     /// The message of the default error response body.
     pub response_message: String,
+    /// Headers of the default error response (`Retry-After`).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// The body APIM sends for failures inside the gateway.
@@ -32,6 +35,7 @@ impl Failure {
             message: format!("Expression evaluation failed. {error}"),
             status: 500,
             response_message: INTERNAL_ERROR.to_owned(),
+            headers: Vec::new(),
         }
     }
 
@@ -45,6 +49,7 @@ impl Failure {
             ),
             status: 500,
             response_message: INTERNAL_ERROR.to_owned(),
+            headers: Vec::new(),
         }
     }
 
@@ -57,6 +62,7 @@ impl Failure {
             message,
             status,
             response_message: INTERNAL_ERROR.to_owned(),
+            headers: Vec::new(),
         }
     }
 
@@ -68,6 +74,39 @@ impl Failure {
             message: message.to_owned(),
             status,
             response_message: message.to_owned(),
+            headers: Vec::new(),
         }
+    }
+
+    /// A failure of `source` whose details stay in `LastError` while the caller gets APIM's
+    /// neutral 500 body.
+    pub fn internal(source: &str, reason: &str, message: String) -> Self {
+        Self {
+            source: source.into(),
+            reason: reason.into(),
+            message,
+            status: 500,
+            response_message: INTERNAL_ERROR.to_owned(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The same failure under another source (a backend failure of `send-request`).
+    pub fn from_source(mut self, source: &str) -> Self {
+        self.source = source.into();
+        self
+    }
+
+    /// Adds a header to the default error response.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The caller-facing message of the default error response, when it differs from
+    /// `LastError.Message` (APIM's rate-limit body says when to try again).
+    pub fn with_response_message(mut self, message: String) -> Self {
+        self.response_message = message;
+        self
     }
 }

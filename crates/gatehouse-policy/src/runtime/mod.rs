@@ -1,27 +1,49 @@
 //! Running a pipeline over one request.
 
 mod backend;
+mod buffer;
 mod encoding;
 mod exchange;
-mod execute;
+pub(crate) mod execute;
 mod failure;
+pub(crate) mod finish;
+mod host;
+mod memory;
 mod message;
+mod services;
 mod trace;
 
-pub use backend::{Backend, DEFAULT_FORWARD_TIMEOUT, ForwardError, ForwardOptions};
-pub use encoding::{decode_component, decode_path_segment};
-pub use exchange::{Caller, Exchange, Resolved, url_info};
+pub use backend::{
+    Backend, ClientIdentity, DEFAULT_FORWARD_TIMEOUT, DEFAULT_SEND_TIMEOUT, ForwardError,
+    ForwardOptions,
+};
+pub use buffer::MAX_BUFFERED_BODY;
+pub use encoding::{decode_component, decode_path_segment, encode_component};
+pub use exchange::{Caller, Exchange, Representation, Resolved, ResponseExample};
 pub use execute::{Outcome, run};
 pub use failure::Failure;
+pub use host::url_info;
+pub(crate) use host::{MASK, query_pairs};
+pub use memory::SystemClock;
 pub use message::{Body, BodyError, BoxError, Request, Response, StreamBody, Url};
+pub use services::{
+    CachedResponse, Clock, Concurrency, Counters, Decision, ManualClock, MemoryCache,
+    MemoryConcurrency, MemoryCounters, Permit, ResponseCache, Services, ValueCache,
+};
 pub use trace::{Section, Trace, TraceEntry, format_elapsed, format_timestamp};
 
-/// Headers as a trace shows them: `[{"name": ..., "value": ...}]`.
+/// Headers as a trace shows them: `[{"name": ..., "value": ...}]`; values marked sensitive
+/// (credentials a policy set) are masked.
 pub fn headers_json(headers: &http::HeaderMap) -> serde_json::Value {
     let list = headers
         .iter()
         .map(|(name, value)| {
-            serde_json::json!({ "name": name.as_str(), "value": String::from_utf8_lossy(value.as_bytes()) })
+            let shown = if value.is_sensitive() {
+                MASK.into()
+            } else {
+                String::from_utf8_lossy(value.as_bytes())
+            };
+            serde_json::json!({ "name": name.as_str(), "value": shown })
         })
         .collect();
     serde_json::Value::Array(list)

@@ -56,6 +56,21 @@ impl Trace {
         self.sections[section as usize].push(entry);
     }
 
+    /// Replaces every occurrence of each secret in the recorded data with a mask.
+    pub fn mask(&mut self, secrets: &[std::sync::Arc<str>]) {
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .map(|s| &**s)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if secrets.is_empty() {
+            return;
+        }
+        for entry in self.sections.iter_mut().flatten() {
+            mask_value(&mut entry.data, &secrets);
+        }
+    }
+
     /// The entries of one section, in order.
     pub fn entries(&self, section: Section) -> &[TraceEntry] {
         &self.sections[section as usize]
@@ -72,6 +87,25 @@ impl Trace {
             }
         }
         json!({ "serviceName": service_name, "traceId": trace_id, "traceEntries": sections })
+    }
+}
+
+/// Masks secrets in every string of `value`, iteratively (trace data can nest deeply).
+fn mask_value(value: &mut Value, secrets: &[&str]) {
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::String(text) => {
+                for secret in secrets {
+                    if text.contains(secret) {
+                        *text = text.replace(secret, super::host::MASK);
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(map) => stack.extend(map.values_mut()),
+            _ => {}
+        }
     }
 }
 

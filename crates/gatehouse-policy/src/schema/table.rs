@@ -1033,7 +1033,8 @@ static CACHE_REMOVE_VALUE: ElementSpec = statement(
     Content::Empty,
 );
 
-// TK only: the `<value>` child computes the value on a cache miss.
+// TK only: the `<value>` child computes the value on a cache miss. APIM's reference does
+// not describe the policy (when `<value>` runs, what it yields), so it is not guessed at.
 static CACHE_VALUE_BODY: ElementSpec = config("value", &[], Content::Policies);
 
 static CACHE_VALUE: ElementSpec = statement(
@@ -1048,7 +1049,8 @@ static CACHE_VALUE: ElementSpec = statement(
         attr("caching-type").of(CACHING_TYPE).literal(),
     ],
     Content::Elements(&[one(&CACHE_VALUE_BODY)]),
-);
+)
+.needs(UNDOCUMENTED);
 
 // ----- integration and logging -----
 

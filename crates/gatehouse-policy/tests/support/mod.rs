@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod harness;
+
 /// The folders of policy documents the conformance tests read, relative to the corpus.
 pub const POLICY_FOLDERS: [&str; 2] = ["apim-policies", "apim-config"];
 

@@ -1,0 +1,198 @@
+//! Converting between JSON and XML the way APIM's `json-to-xml` and `xml-to-json` do (after
+//! Newtonsoft's `DeserializeXmlNode` and `SerializeXmlNode`).
+//!
+//! JSON to XML: the document is wrapped in `<Document>`; each property becomes an element, an
+//! array repeats its property's element, `@name` properties become attributes and `#text`
+//! the element's text; names that are not XML names are encoded (`_x0020_` for a space).
+//!
+//! XML to JSON (`direct`): the root element is the one property of the result; attributes
+//! are `@name`, text beside attributes or elements is `#text`, repeated elements become
+//! arrays, an empty element is `null`, and values stay strings. `javascript-friendly` drops
+//! the `@` of attribute names.
+
+use gatehouse_expr::{JPrim, JToken, JTokenKind};
+
+/// The root element of converted JSON.
+const ROOT: &str = "Document";
+
+/// `json` (parsed) as XML text.
+pub(crate) fn json_to_xml(json: &JToken) -> String {
+    let mut out = String::new();
+    match json.kind() {
+        JTokenKind::Object => element(&mut out, ROOT, json),
+        _ => {
+            let wrapper = JToken::object(vec![("Array".into(), json.clone())]);
+            element(&mut out, ROOT, &wrapper);
+        }
+    }
+    out
+}
+
+/// Writes `<name>` for `value`: repeated for arrays.
+fn element(out: &mut String, name: &str, value: &JToken) {
+    let name = encode_name(name);
+    match value.kind() {
+        JTokenKind::Array => {
+            for item in value.children() {
+                element(out, &name, &item);
+            }
+        }
+        JTokenKind::Object => {
+            let properties = value.properties();
+            out.push('<');
+            out.push_str(&name);
+            for (attribute, v) in properties.iter().filter(|(n, _)| n.starts_with('@')) {
+                out.push_str(&format!(
+                    " {}=\"{}\"",
+                    encode_name(&attribute[1..]),
+                    escape(&text_of(v), true)
+                ));
+            }
+            out.push('>');
+            for (property, v) in properties.iter().filter(|(n, _)| !n.starts_with('@')) {
+                if &**property == "#text" {
+                    out.push_str(&escape(&text_of(v), false));
+                } else {
+                    element(out, property, v);
+                }
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        _ => match value.prim() {
+            Some(JPrim::Null) | None => out.push_str(&format!("<{name} />")),
+            Some(_) => out.push_str(&format!(
+                "<{name}>{}</{name}>",
+                escape(&text_of(value), false)
+            )),
+        },
+    }
+}
+
+/// A JSON primitive as XML text (booleans lowercase, as JSON writes them).
+fn text_of(value: &JToken) -> String {
+    match value.prim() {
+        Some(JPrim::Bool(b)) => b.to_string(),
+        Some(JPrim::Null) | None => String::new(),
+        Some(_) => value.to_display_string(),
+    }
+}
+
+/// .NET's `XmlConvert.EncodeName`: characters that cannot be in an XML name become `_xHHHH_`.
+fn encode_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (i, c) in name.chars().enumerate() {
+        let allowed = c.is_alphabetic()
+            || c == '_'
+            || (i > 0 && (c.is_ascii_digit() || c == '-' || c == '.'));
+        if allowed {
+            out.push(c);
+        } else {
+            out.push_str(&format!("_x{:04X}_", u32::from(c)));
+        }
+    }
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
+}
+
+fn escape(text: &str, attribute: bool) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    if attribute {
+        escaped.replace('"', "&quot;")
+    } else {
+        escaped
+    }
+}
+
+/// XML text as JSON text; `friendly` drops the `@` of attribute names.
+///
+/// # Errors
+/// The XML parser's message when the text is not well-formed XML.
+pub(crate) fn xml_to_json(xml: &str, friendly: bool) -> Result<String, String> {
+    let document = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
+    let root = document.root_element();
+    let value = node_value(root, friendly);
+    let object = JToken::object(vec![(root.tag_name().name().into(), value)]);
+    Ok(object.to_json(true))
+}
+
+fn node_value(node: roxmltree::Node<'_, '_>, friendly: bool) -> JToken {
+    let mut properties: Vec<(std::sync::Arc<str>, JToken)> = Vec::new();
+    for attribute in node.attributes() {
+        let name = if friendly {
+            attribute.name().to_owned()
+        } else {
+            format!("@{}", attribute.name())
+        };
+        properties.push((name.into(), string(attribute.value())));
+    }
+    let children: Vec<_> = node
+        .children()
+        .filter(roxmltree::Node::is_element)
+        .collect();
+    let text: String = node
+        .children()
+        .filter(roxmltree::Node::is_text)
+        .filter_map(|t| t.text())
+        .collect();
+    let text = text.trim();
+
+    if children.is_empty() && properties.is_empty() {
+        return if text.is_empty() {
+            JToken::null()
+        } else {
+            string(text)
+        };
+    }
+    for child in children {
+        let name: std::sync::Arc<str> = child.tag_name().name().into();
+        let value = node_value(child, friendly);
+        match properties.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, existing)) if existing.kind() == JTokenKind::Array => {
+                existing.push(value);
+            }
+            Some((_, existing)) => *existing = JToken::array(vec![existing.clone(), value]),
+            None => properties.push((name, value)),
+        }
+    }
+    if !text.is_empty() {
+        properties.push(("#text".into(), string(text)));
+    }
+    JToken::object(properties)
+}
+
+fn string(text: &str) -> JToken {
+    JToken::value(JPrim::String(text.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_becomes_a_document_with_repeated_elements_and_attributes() {
+        let json = JToken::parse(r#"{"vehicleType":"train","maxSpeed":125,"tags":["a","b"],"@id":"7","n":null,"odd name":1}"#).unwrap();
+        assert_eq!(
+            json_to_xml(&json),
+            r#"<Document id="7"><vehicleType>train</vehicleType><maxSpeed>125</maxSpeed><tags>a</tags><tags>b</tags><n /><odd_x0020_name>1</odd_x0020_name></Document>"#
+        );
+    }
+
+    #[test]
+    fn xml_becomes_json_with_attributes_text_and_arrays() {
+        let xml = r#"<order id="1"><item>a</item><item>b</item><note lang="en">hi</note><empty/></order>"#;
+        let json: serde_json::Value =
+            serde_json::from_str(&xml_to_json(xml, false).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"order": {"@id": "1", "item": ["a", "b"], "note": {"@lang": "en", "#text": "hi"}, "empty": null}})
+        );
+        let friendly: serde_json::Value =
+            serde_json::from_str(&xml_to_json(xml, true).unwrap()).unwrap();
+        assert_eq!(friendly["order"]["id"], "1");
+    }
+}

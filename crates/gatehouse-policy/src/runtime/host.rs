@@ -1,0 +1,225 @@
+//! The exchange as expressions see it: APIM's `context`.
+
+use std::sync::Arc;
+
+use gatehouse_cert::Certificate;
+use gatehouse_expr::context::{
+    ApiInfo, DeploymentInfo, LastErrorInfo, OperationInfo, ProductInfo, Str, SubscriptionInfo,
+    UrlInfo, UserInfo,
+};
+use gatehouse_expr::{Host, Message, UrlKind, Value};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::encoding::decode_component;
+use super::exchange::{Exchange, consumed_bit};
+use super::message::Url;
+
+impl Host for Exchange {
+    fn api(&self) -> Option<&ApiInfo> {
+        self.resolved.api.as_deref()
+    }
+
+    fn operation(&self) -> Option<&OperationInfo> {
+        self.resolved.operation.as_deref()
+    }
+
+    fn product(&self) -> Option<&ProductInfo> {
+        self.resolved.product.as_deref()
+    }
+
+    fn subscription(&self) -> Option<&SubscriptionInfo> {
+        self.resolved.subscription.as_deref()
+    }
+
+    fn user(&self) -> Option<&UserInfo> {
+        None
+    }
+
+    fn deployment(&self) -> &DeploymentInfo {
+        &self.resolved.deployment
+    }
+
+    fn last_error(&self) -> Option<&LastErrorInfo> {
+        self.last_error.as_ref()
+    }
+
+    fn request_id(&self) -> Uuid {
+        Exchange::request_id(self)
+    }
+
+    fn timestamp(&self) -> OffsetDateTime {
+        self.started_at
+    }
+
+    fn elapsed(&self) -> time::Duration {
+        time::Duration::try_from(self.started.elapsed()).unwrap_or(time::Duration::MAX)
+    }
+
+    fn tracing(&self) -> bool {
+        self.is_traced()
+    }
+
+    fn trace(&self, message: &str) {
+        self.record("context.Trace", || serde_json::Value::from(message));
+    }
+
+    fn request_method(&self) -> Str {
+        self.request.method.as_str().into()
+    }
+
+    fn url(&self, which: UrlKind) -> Option<&UrlInfo> {
+        match which {
+            UrlKind::Request => Some(self.request_url.get_or_init(|| url_info(&self.request.url))),
+            UrlKind::Original => Some(&self.original_url),
+            UrlKind::ApiServiceUrl => self.resolved.api.as_ref()?.service_url.as_ref(),
+        }
+    }
+
+    fn client_ip(&self) -> Str {
+        self.caller.ip.clone()
+    }
+
+    fn matched_parameters(&self) -> &[(Str, Str)] {
+        &self.matched_parameters
+    }
+
+    fn client_certificate(&self) -> Option<&Certificate> {
+        self.caller.certificate.as_ref()
+    }
+
+    fn response_status(&self) -> (i32, Str) {
+        (
+            i32::from(self.response.status),
+            self.response.reason_phrase().into(),
+        )
+    }
+
+    fn header(&self, message: Message, name: &str) -> Option<Vec<Str>> {
+        let values: Vec<Str> = self
+            .headers(message)
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into())
+            .collect();
+        (!values.is_empty()).then_some(values)
+    }
+
+    fn header_names(&self, message: Message) -> Vec<Str> {
+        self.headers(message)
+            .keys()
+            .map(|k| Str::from(k.as_str()))
+            .collect()
+    }
+
+    /// APIM hands the body stream to a reader that does not ask to preserve it: later
+    /// readers (and the backend or caller) then see an empty body. The bit set here makes
+    /// later reads in this step empty, and the runner empties the body after the step.
+    fn body(&self, message: Message, preserve_content: bool) -> Option<Arc<[u8]>> {
+        let bit = consumed_bit(message);
+        if self.consumed.get() & bit != 0 {
+            return None;
+        }
+        let content = self.body_of(message).bytes()?;
+        if !preserve_content {
+            self.consumed.set(self.consumed.get() | bit);
+        }
+        (!content.is_empty()).then(|| Arc::from(content))
+    }
+
+    fn variable(&self, name: &str) -> Option<Value> {
+        self.variables
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn variable_names(&self) -> Vec<Str> {
+        self.variables.iter().map(|(n, _)| n.clone()).collect()
+    }
+}
+
+impl Exchange {
+    /// The request as a trace shows it, with the subscription key masked wherever the API
+    /// reads it from (header and query).
+    pub fn masked_request_json(&self) -> serde_json::Value {
+        let names = self
+            .resolved
+            .api
+            .as_ref()
+            .map(|api| &api.subscription_key_parameter_names);
+        let mut headers = self.request.headers.clone();
+        let mut url = self.request.url.clone();
+        if let Some(names) = names {
+            if let Some(value) = headers.get_mut(&*names.header) {
+                *value = http::HeaderValue::from_static(MASK);
+            }
+            url.query = mask_query(&url.query, &names.query);
+        }
+        serde_json::json!({
+            "method": self.request.method.as_str(),
+            "url": url.to_string(),
+            "headers": super::headers_json(&headers),
+        })
+    }
+
+    pub(crate) fn headers(&self, message: Message) -> &http::HeaderMap {
+        match message {
+            Message::Request => &self.request.headers,
+            Message::Response => &self.response.headers,
+        }
+    }
+
+    pub(crate) fn headers_mut(&mut self, message: Message) -> &mut http::HeaderMap {
+        match message {
+            Message::Request => &mut self.request.headers,
+            Message::Response => &mut self.response.headers,
+        }
+    }
+}
+
+/// The `IUrl` view of a URL, with the query split into named parameters.
+pub fn url_info(url: &Url) -> UrlInfo {
+    let mut query: Vec<(Str, Vec<Str>)> = Vec::new();
+    for (name, value) in query_pairs(&url.query) {
+        match query.iter_mut().find(|(n, _)| **n == *name) {
+            Some((_, values)) => values.push(value.into()),
+            None => query.push((name.into(), vec![value.into()])),
+        }
+    }
+    UrlInfo {
+        scheme: url.scheme.as_str().into(),
+        host: url.host.as_str().into(),
+        port: i32::from(url.port),
+        path: url.path.as_str().into(),
+        query: query.into_iter().map(|(n, v)| (n, v.into())).collect(),
+        query_string: if url.query.is_empty() {
+            "".into()
+        } else {
+            format!("?{}", url.query).into()
+        },
+    }
+}
+
+/// The decoded `(name, value)` pairs of a query string, in order.
+pub(crate) fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (
+            decode_component(name).into_owned(),
+            decode_component(value).into_owned(),
+        )
+    })
+}
+
+/// What a secret looks like in a trace.
+pub(crate) const MASK: &str = "********";
+
+/// `query` with the value of every `name` parameter replaced by [`MASK`].
+pub(crate) fn mask_query(query: &str, name: &str) -> String {
+    let pairs = query.split('&').map(|pair| match pair.split_once('=') {
+        Some((n, _)) if decode_component(n) == name => format!("{n}={MASK}"),
+        _ => pair.to_owned(),
+    });
+    pairs.collect::<Vec<_>>().join("&")
+}
