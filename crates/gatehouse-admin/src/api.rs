@@ -12,16 +12,16 @@ use axum::routing::{get, post};
 use base64::Engine;
 use gatehouse_gateway::TraceStore;
 use gatehouse_model::{
-    CertificateProperties, ModelError, PolicyFormat, PolicyProperties, Resource, ResourceKind,
-    ResourcePath, SubscriptionProperties,
+    CertificateProperties, ModelError, Resource, ResourceKind, ResourcePath, SubscriptionProperties,
 };
-use gatehouse_policy::compile::compile_document;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::console::ConsoleSettings;
 use crate::control::{Control, ControlError};
+use crate::policy_resources;
 use crate::{ApiError, generate_key};
 
 /// What every handler can reach.
@@ -32,8 +32,16 @@ struct AppState {
     token: Arc<str>,
 }
 
-/// The management API: resources under the admin token, traces by their unguessable id.
-pub fn router(control: Arc<Control>, traces: Arc<TraceStore>, token: &str) -> axum::Router {
+/// The management API: resources under the admin token, traces by their unguessable id, and
+/// the web console (its pages sign in with the token themselves).
+pub fn router(
+    control: Arc<Control>,
+    traces: Arc<TraceStore>,
+    token: &str,
+    console: ConsoleSettings,
+) -> axum::Router {
+    let console_pages = crate::console::pages(&console);
+    let console_api = crate::console::management(control.clone(), traces.clone(), console);
     let state = AppState {
         control,
         traces,
@@ -41,6 +49,7 @@ pub fn router(control: Arc<Control>, traces: Arc<TraceStore>, token: &str) -> ax
     };
     let authenticated = axum::Router::new()
         .route("/subscriptions/{sid}/listSecrets", post(list_secrets))
+        .route("/namedValues/{id}/listValue", post(list_value))
         .route(
             "/subscriptions/{sid}/regeneratePrimaryKey",
             post(regenerate_primary),
@@ -49,10 +58,12 @@ pub fn router(control: Arc<Control>, traces: Arc<TraceStore>, token: &str) -> ax
             "/subscriptions/{sid}/regenerateSecondaryKey",
             post(regenerate_secondary),
         )
+        .merge(console_api)
         .fallback(resource)
         .layer(middleware::from_fn_with_state(state.clone(), require_token));
     axum::Router::new()
         .route("/traces/{id}", get(trace))
+        .merge(console_pages)
         .merge(authenticated)
         .with_state(state)
 }
@@ -114,7 +125,12 @@ async fn put(state: &AppState, path: &ResourcePath, body: &[u8]) -> Result<Respo
         ResourceKind::Subscription => {
             Resource::Subscription(subscription(state, path, properties).await?)
         }
-        ResourceKind::Policy => Resource::Policy(policy(path, properties)?),
+        ResourceKind::Policy => {
+            Resource::Policy(policy_resources::policy(&state.control, path, properties).await?)
+        }
+        ResourceKind::PolicyFragment => {
+            Resource::PolicyFragment(policy_resources::fragment(&state.control, properties).await?)
+        }
         _ => Resource::parse(path, properties).map_err(model_error)?,
     };
     let created = state
@@ -219,33 +235,13 @@ async fn subscription(
     Ok(incoming)
 }
 
-/// A policy write: compiled here first so every problem comes back with its position.
-fn policy(path: &ResourcePath, properties: Value) -> Result<PolicyProperties, ApiError> {
-    let policy: PolicyProperties = serde_json::from_value(properties).map_err(|e| {
-        ApiError::validation(format!("invalid body: {e} (format must be \"xml\" or \"rawxml\"; policies are not fetched from URLs)"))
-    })?;
-    let ResourcePath::Policy(scope) = path else {
-        return Err(ApiError::not_found(path));
-    };
-    if let Err(diagnostics) =
-        compile_document(&policy.value, gatehouse_gateway::snapshot::level(scope))
-    {
-        let details = diagnostics
-            .iter()
-            .map(|d| json!({ "code": "PolicyError", "target": "value", "line": d.line, "column": d.column, "message": d.to_string() }))
-            .collect();
-        let summary = format!(
-            "the policy does not compile: {} error(s), first at {}",
-            diagnostics.len(),
-            diagnostics[0]
-        );
-        return Err(ApiError::validation_details(summary, details));
-    }
-    debug_assert!(matches!(
-        policy.format,
-        PolicyFormat::Xml | PolicyFormat::Rawxml
-    ));
-    Ok(policy)
+async fn list_value(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    policy_resources::named_value(&state.control, &id)
+        .await
+        .map(Json)
 }
 
 async fn list_secrets(
@@ -322,6 +318,9 @@ impl Collection {
             ["certificates"] => Self::Kind(ResourceKind::Certificate),
             ["certificateAuthorities"] => Self::Kind(ResourceKind::CertificateAuthority),
             ["certificateRevocationLists"] => Self::Kind(ResourceKind::Crl),
+            ["backends"] => Self::Kind(ResourceKind::Backend),
+            ["namedValues"] => Self::Kind(ResourceKind::NamedValue),
+            ["policyFragments"] => Self::Kind(ResourceKind::PolicyFragment),
             _ => return None,
         };
         Some(collection)
@@ -370,6 +369,7 @@ fn public(path: &ResourcePath, mut properties: Value) -> Value {
                 let has_key = object.remove("privateKey").is_some();
                 object.insert("hasPrivateKey".to_owned(), Value::Bool(has_key));
             }
+            ResourceKind::NamedValue => policy_resources::hide_secret(object),
             _ => {}
         }
     }
@@ -387,6 +387,7 @@ fn control_error(error: ControlError) -> ApiError {
     match error {
         ControlError::Model(model) => model_error(model),
         ControlError::Snapshot(snapshot) => ApiError::validation(snapshot.to_string()),
+        ControlError::Busy => ApiError::conflict(ControlError::Busy.to_string()),
         ControlError::Store(store) => {
             tracing::error!(error = %store, "configuration change could not be stored");
             ApiError::internal()

@@ -52,6 +52,11 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "Conflict", message)
     }
 
+    /// 502: the console's sender got no response from the gateway.
+    pub fn bad_gateway(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_GATEWAY, "GatewayUnreachable", message)
+    }
+
     /// 500: the store failed; details are logged, not returned.
     pub fn internal() -> Self {
         Self::new(

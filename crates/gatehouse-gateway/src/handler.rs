@@ -6,7 +6,7 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use gatehouse_policy::runtime::{
-    self, Body, BodyError, Caller, Exchange, Outcome, Request, Resolved, Section, Url,
+    self, Body, BodyError, Caller, Exchange, Outcome, Request, Resolved, Section, Services, Url,
 };
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http_body_util::{BodyExt, Full};
@@ -14,6 +14,7 @@ use hyper::body::Incoming;
 use serde_json::json;
 
 use crate::connection::Connection;
+use crate::recent::{Decision, RecentRequests, RequestRecord};
 use crate::routing::Routed;
 use crate::snapshot::{ApiEntry, OperationEntry, Snapshot};
 use crate::subscription::{Granted, presented_key};
@@ -44,6 +45,8 @@ pub struct Gateway {
     upstream: Upstream,
     traces: Arc<TraceStore>,
     settings: GatewaySettings,
+    recent: RecentRequests,
+    services: Services,
 }
 
 /// Why a request was refused before its pipeline ran.
@@ -69,7 +72,17 @@ impl Gateway {
             upstream,
             traces,
             settings,
+            recent: RecentRequests::default(),
+            services: Services::in_memory(),
         }
+    }
+
+    /// Keeps rate-limit counters, caches and concurrency limits in `services` (in process by
+    /// default). They live here, outside the snapshots, so a configuration change does not
+    /// reset them.
+    pub fn with_services(mut self, services: Services) -> Self {
+        self.services = services;
+        self
     }
 
     /// Replaces the configuration; requests in flight finish on the one they started with.
@@ -82,6 +95,11 @@ impl Gateway {
         &self.traces
     }
 
+    /// The requests answered lately, for the management API's overview.
+    pub fn recent(&self) -> &RecentRequests {
+        &self.recent
+    }
+
     /// Handles one request from `connection`.
     pub async fn handle(
         &self,
@@ -92,20 +110,24 @@ impl Gateway {
         let snapshot = self.snapshot.load_full();
         let (parts, body) = request.into_parts();
 
-        let (api, operation, parameters) =
-            match snapshot.route(parts.method.as_str(), parts.uri.path()) {
-                Routed::Found {
-                    api,
-                    operation,
-                    parameters,
-                } => (api, operation, parameters),
-                Routed::NoApi | Routed::NoOperation(_) => {
-                    return refuse(Refusal::NotFound, connection, &parts);
-                }
-            };
+        let (api, operation, parameters) = match crate::preflight::route(&snapshot, &parts) {
+            Routed::Found {
+                api,
+                operation,
+                parameters,
+            } => (api, operation, parameters),
+            Routed::NoApi | Routed::NoOperation(_) => {
+                return refuse(&self.recent, started, Refusal::NotFound, connection, &parts);
+            }
+        };
         let granted = match authorize(&snapshot, api, &parts) {
             Ok(granted) => granted,
-            Err(refusal) => return refuse(refusal, connection, &parts),
+            Err(Refusal::KeyMissing)
+                if let Some(answer) = crate::preflight::answer(&operation.pipeline, &parts) =>
+            {
+                return to_http(answer);
+            }
+            Err(refusal) => return refuse(&self.recent, started, refusal, connection, &parts),
         };
 
         let traced = wants_trace(&parts.headers)
@@ -121,7 +143,7 @@ impl Gateway {
         let body = match pipeline.reads_body() {
             true => match buffer(body).await {
                 Ok(body) => body,
-                Err(refusal) => return refuse(refusal, connection, &parts),
+                Err(refusal) => return refuse(&self.recent, started, refusal, connection, &parts),
             },
             false => stream(body),
         };
@@ -138,6 +160,7 @@ impl Gateway {
             product,
             subscription: granted.as_ref().map(|g| g.context().clone()),
             deployment: snapshot.deployment().clone(),
+            examples: operation.examples.clone(),
         };
         let caller = Caller {
             ip: connection.peer_ip.clone(),
@@ -148,14 +171,17 @@ impl Gateway {
             .map(|(n, v)| (n.into(), v.into()))
             .collect();
         let mut exchange = Exchange::new(request, &original, resolved, caller, started)
-            .with_matched_parameters(parameters);
+            .with_matched_parameters(parameters)
+            .with_backend_base(api.service_url.clone());
         if traced {
             exchange = exchange.with_trace();
             record_arrival(&exchange, connection, api, operation);
         }
 
-        let outcome = runtime::run(&pipeline, &mut exchange, &self.upstream).await;
+        let outcome = runtime::run(&pipeline, &mut exchange, &self.upstream, &self.services).await;
         log_decision(&exchange, connection, &outcome, granted.as_ref());
+        self.recent
+            .record(completed_record(&parts, &exchange, connection, &outcome));
         self.respond(exchange)
     }
 
@@ -349,7 +375,44 @@ fn log_decision(
     );
 }
 
+/// What the overview shows of a request whose pipeline ran.
+fn completed_record(
+    parts: &http::request::Parts,
+    exchange: &Exchange,
+    connection: &Connection,
+    outcome: &Outcome,
+) -> RequestRecord {
+    let resolved = exchange.resolved();
+    let status = exchange.response.status;
+    let (decision, reason) = match outcome {
+        Outcome::Failed(failure) => (Decision::Error, failure.reason.to_string()),
+        Outcome::Completed => {
+            let reason = exchange.response.reason_phrase().to_owned();
+            (Decision::of_completed(status, &reason), reason)
+        }
+    };
+    RequestRecord {
+        at: time::OffsetDateTime::now_utc(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        api_id: resolved.api.as_ref().map(|a| a.id.to_string()),
+        operation_id: resolved.operation.as_ref().map(|o| o.id.to_string()),
+        subscription_id: resolved.subscription.as_ref().map(|s| s.id.to_string()),
+        client_thumbprint: connection.thumbprint().map(str::to_owned),
+        status,
+        decision,
+        reason,
+        elapsed_us: micros(exchange.started()),
+    }
+}
+
+fn micros(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
 fn refuse(
+    recent: &RecentRequests,
+    started: Instant,
     refusal: Refusal,
     connection: &Connection,
     parts: &http::request::Parts,
@@ -378,7 +441,31 @@ fn refuse(
         decision,
         "request refused"
     );
+    recent.record(RequestRecord {
+        at: time::OffsetDateTime::now_utc(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        api_id: None,
+        operation_id: None,
+        subscription_id: None,
+        client_thumbprint: connection.thumbprint().map(str::to_owned),
+        status,
+        decision: refusal.decision(),
+        reason: message.to_owned(),
+        elapsed_us: micros(started),
+    });
     json_response(status, &json!({ "statusCode": status, "message": message }))
+}
+
+impl Refusal {
+    fn decision(self) -> Decision {
+        match self {
+            Self::NotFound => Decision::NotFound,
+            Self::KeyMissing => Decision::KeyMissing,
+            Self::KeyInvalid => Decision::KeyInvalid,
+            Self::BodyTooLarge | Self::BodyUnreadable => Decision::BodyRefused,
+        }
+    }
 }
 
 /// A JSON response with APIM's error shape.

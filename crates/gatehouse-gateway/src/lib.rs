@@ -11,7 +11,10 @@
 
 pub mod connection;
 mod echo;
+pub mod examples;
 pub mod handler;
+mod preflight;
+pub mod recent;
 pub mod routing;
 pub mod server;
 pub mod snapshot;
@@ -23,6 +26,7 @@ pub mod upstream;
 use thiserror::Error;
 
 pub use handler::{Gateway, GatewaySettings};
+pub use recent::{Decision, RecentRequests, RequestRecord};
 pub use snapshot::{Snapshot, SnapshotError};
 pub use traces::TraceStore;
 pub use upstream::Upstream;
