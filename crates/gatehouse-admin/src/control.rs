@@ -22,18 +22,32 @@ pub enum ControlError {
     /// The store did not take the change.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Other nodes kept changing the configuration while this change was being checked.
+    #[error("the configuration is changing too often to apply this change; try again")]
+    Busy,
 }
+
+/// How often a write is retried after another node changed the configuration first.
+const MAX_ATTEMPTS: usize = 5;
 
 /// The one place configuration changes go through.
 ///
-/// Changes are serialised by a lock: each is checked against the configuration as the
-/// previous change left it, so two concurrent writes can never produce a combination that
-/// was not checked.
+/// Changes are serialised by a lock and checked against the configuration as the previous
+/// change left it. With a shared store the check also covers other nodes' writes: a write is
+/// stored only if the store's generation is still the one it was checked against, otherwise
+/// the configuration is reloaded and the change checked again.
 #[derive(Debug)]
 pub struct Control {
     store: Store,
-    config: Mutex<Config>,
+    state: Mutex<State>,
     gateway: Arc<Gateway>,
+}
+
+/// The configuration and the store generation it was loaded or written at.
+#[derive(Debug)]
+struct State {
+    config: Config,
+    generation: u64,
 }
 
 impl Control {
@@ -42,18 +56,28 @@ impl Control {
     /// # Errors
     /// When the store cannot be read or holds a configuration that cannot be served.
     pub async fn load(store: Store, gateway: Arc<Gateway>) -> Result<Self, ControlError> {
-        let config = Config::from_documents(store.load().await?)?;
+        let loaded = store.load().await?;
+        let config = Config::from_documents(loaded.documents)?;
         gateway.publish(Snapshot::build(&config)?);
+        let state = State {
+            config,
+            generation: loaded.generation,
+        };
         Ok(Self {
             store,
-            config: Mutex::new(config),
+            state: Mutex::new(state),
             gateway,
         })
     }
 
+    /// The gateway this control publishes to: the console reads its recent requests.
+    pub fn gateway(&self) -> &Arc<Gateway> {
+        &self.gateway
+    }
+
     /// Runs `read` on the current configuration.
     pub async fn read<T>(&self, read: impl FnOnce(&Config) -> T) -> T {
-        read(&*self.config.lock().await)
+        read(&self.state.lock().await.config)
     }
 
     /// Creates or replaces resources, all or nothing. Returns whether the first was new.
@@ -64,24 +88,20 @@ impl Control {
         &self,
         resources: Vec<(ResourcePath, Resource)>,
     ) -> Result<bool, ControlError> {
-        let mut config = self.config.lock().await;
-        let created = resources
-            .first()
-            .is_some_and(|(path, _)| !config.contains(path));
-
-        let mut candidate = config.clone();
-        for (path, resource) in &resources {
-            candidate.set(path, resource.clone())?;
-        }
-        let snapshot = Snapshot::build(&candidate)?;
-        let changes: Vec<Change> = resources
-            .iter()
-            .map(|(path, _)| Change::Put(path.clone(), candidate.get(path).unwrap_or(Value::Null)))
-            .collect();
-        self.store.apply(&changes).await?;
-
-        *config = candidate;
-        self.gateway.publish(snapshot);
+        let edit = |config: &mut Config| {
+            let created = resources
+                .first()
+                .is_some_and(|(path, _)| !config.contains(path));
+            for (path, resource) in &resources {
+                config.set(path, resource.clone())?;
+            }
+            let changes = resources
+                .iter()
+                .map(|(path, _)| Change::Put(path.clone(), config.get(path).unwrap_or(Value::Null)))
+                .collect();
+            Ok((changes, created))
+        };
+        let created = self.change(edit).await?;
         log_changes("put", resources.iter().map(|(p, _)| p));
         Ok(created)
     }
@@ -91,22 +111,107 @@ impl Control {
     /// # Errors
     /// [`ControlError`] when something else still refers to it; nothing is changed then.
     pub async fn delete(&self, path: &ResourcePath) -> Result<Vec<ResourcePath>, ControlError> {
-        let mut config = self.config.lock().await;
-        let mut candidate = config.clone();
-        let removed = candidate.remove(path)?;
-        if removed.is_empty() {
-            return Ok(removed);
-        }
-        let snapshot = Snapshot::build(&candidate)?;
-        let changes: Vec<Change> = removed.iter().cloned().map(Change::Delete).collect();
-        self.store.apply(&changes).await?;
-
-        *config = candidate;
-        self.gateway.publish(snapshot);
+        let edit = |config: &mut Config| {
+            let removed = config.remove(path)?;
+            Ok((
+                removed.iter().cloned().map(Change::Delete).collect(),
+                removed,
+            ))
+        };
+        let removed = self.change(edit).await?;
         log_changes("delete", removed.iter());
         Ok(removed)
     }
+
+    /// Reloads the configuration from the store when another node changed it, and publishes
+    /// it. A configuration this node cannot serve is logged and the current one kept.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn reload(&self) -> Result<(), ControlError> {
+        let mut state = self.state.lock().await;
+        self.reload_locked(&mut state).await
+    }
+
+    /// Follows other nodes' writes for as long as the process runs (shared stores only).
+    pub fn follow_changes(self: &Arc<Self>) {
+        let control = Arc::clone(self);
+        tokio::spawn(async move { control.follow().await });
+    }
+
+    async fn follow(&self) {
+        loop {
+            let mut feed = match self.store.changes().await {
+                Ok(Some(feed)) => feed,
+                Ok(None) => return,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for configuration changes; retrying");
+                    tokio::time::sleep(FEED_RETRY).await;
+                    continue;
+                }
+            };
+            while feed.next().await.is_ok() {
+                if let Err(error) = self.reload().await {
+                    tracing::warn!(%error, "cannot reload the configuration");
+                }
+            }
+            tokio::time::sleep(FEED_RETRY).await;
+        }
+    }
+
+    /// Checks `edit` on a copy of the configuration, stores its changes and publishes the
+    /// result; on a write conflict with another node, reloads and checks again.
+    async fn change<T>(
+        &self,
+        edit: impl Fn(&mut Config) -> Result<(Vec<Change>, T), ControlError>,
+    ) -> Result<T, ControlError> {
+        let mut state = self.state.lock().await;
+        for _ in 0..MAX_ATTEMPTS {
+            let mut candidate = state.config.clone();
+            let (changes, result) = edit(&mut candidate)?;
+            if changes.is_empty() {
+                return Ok(result);
+            }
+            let snapshot = Snapshot::build(&candidate)?;
+            match self.store.apply(&changes, state.generation).await {
+                Ok(generation) => {
+                    *state = State {
+                        config: candidate,
+                        generation,
+                    };
+                    self.gateway.publish(snapshot);
+                    return Ok(result);
+                }
+                Err(StoreError::Stale { .. }) => self.reload_locked(&mut state).await?,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ControlError::Busy)
+    }
+
+    async fn reload_locked(&self, state: &mut State) -> Result<(), ControlError> {
+        let loaded = self.store.load().await?;
+        if loaded.generation == state.generation {
+            return Ok(());
+        }
+        let config = Config::from_documents(loaded.documents)?;
+        match Snapshot::build(&config) {
+            Ok(snapshot) => self.gateway.publish(snapshot),
+            Err(error) => {
+                tracing::error!(%error, "the stored configuration cannot be served; keeping the current one")
+            }
+        }
+        tracing::info!(generation = loaded.generation, "configuration reloaded");
+        *state = State {
+            config,
+            generation: loaded.generation,
+        };
+        Ok(())
+    }
 }
+
+/// How long to wait before listening again after the change feed broke.
+const FEED_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn log_changes<'p>(action: &'static str, paths: impl Iterator<Item = &'p ResourcePath>) {
     for path in paths {

@@ -20,4 +20,15 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: String,
     },
+
+    /// Another writer changed the configuration since the writer loaded it.
+    #[error(
+        "the configuration changed (generation {actual}, expected {expected}); reload and retry"
+    )]
+    Stale {
+        /// The generation the writer checked its change against.
+        expected: u64,
+        /// The generation in the store.
+        actual: u64,
+    },
 }

@@ -1,17 +1,15 @@
 //! The embedded back-end: one SQLite database file.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use gatehouse_model::ResourcePath;
-use serde_json::Value;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Sqlite, Transaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::{Change, StoreError};
+use crate::{Change, Loaded, StoreError, decode_row, generation_from};
 
 /// A store in one SQLite file, written with full durability: configuration changes are rare
 /// and losing one that the API acknowledged is not acceptable.
@@ -52,61 +50,94 @@ impl SqliteStore {
         &self.path
     }
 
-    pub(crate) async fn load(&self) -> Result<Vec<(ResourcePath, Value)>, StoreError> {
+    pub(crate) async fn load(&self) -> Result<Loaded, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let generation: i64 = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'generation'")
+            .fetch_one(&mut *tx)
+            .await?;
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT path, properties FROM resources ORDER BY path")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *tx)
                 .await?;
-        rows.into_iter()
+        tx.commit().await?;
+
+        let documents = rows
+            .into_iter()
             .map(|(path, json)| decode_row(path, &json))
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok(Loaded {
+            documents,
+            generation: generation_from(generation),
+        })
     }
 
-    pub(crate) async fn apply(&self, changes: &[Change]) -> Result<(), StoreError> {
+    pub(crate) async fn apply(&self, changes: &[Change], expected: u64) -> Result<u64, StoreError> {
+        // BEGIN IMMEDIATE takes the write lock up front, so the generation check and the
+        // writes cannot interleave with another writer's.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let generation = bump_generation(&mut tx, expected).await?;
         let now = OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .unwrap_or_default();
-        let mut tx = self.pool.begin().await?;
         for change in changes {
-            match change {
-                Change::Put(path, properties) => {
-                    sqlx::query(
-                        "INSERT INTO resources (path, kind, properties, updated_at) VALUES (?, ?, ?, ?) \
-                         ON CONFLICT(path) DO UPDATE SET properties = excluded.properties, \
-                         updated_at = excluded.updated_at",
-                    )
-                    .bind(path.to_string())
-                    .bind(path.type_name())
-                    .bind(properties.to_string())
-                    .bind(&now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Change::Delete(path) => {
-                    sqlx::query("DELETE FROM resources WHERE path = ?")
-                        .bind(path.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
+            write(&mut tx, change, &now).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(generation)
     }
 }
 
-fn decode_row(path: String, json: &str) -> Result<(ResourcePath, Value), StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
-        path: path.clone(),
-        reason,
-    };
-    let parsed = ResourcePath::from_str(&path).map_err(|e| corrupt(e.to_string()))?;
-    let properties = serde_json::from_str(json).map_err(|e| corrupt(e.to_string()))?;
-    Ok((parsed, properties))
+async fn bump_generation(
+    tx: &mut Transaction<'_, Sqlite>,
+    expected: u64,
+) -> Result<u64, StoreError> {
+    let actual: i64 = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'generation'")
+        .fetch_one(&mut **tx)
+        .await?;
+    if generation_from(actual) != expected {
+        return Err(StoreError::Stale {
+            expected,
+            actual: generation_from(actual),
+        });
+    }
+    sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+        .execute(&mut **tx)
+        .await?;
+    Ok(expected + 1)
+}
+
+async fn write(
+    tx: &mut Transaction<'_, Sqlite>,
+    change: &Change,
+    now: &str,
+) -> Result<(), StoreError> {
+    match change {
+        Change::Put(path, properties) => {
+            sqlx::query(
+                "INSERT INTO resources (path, kind, properties, updated_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT(path) DO UPDATE SET properties = excluded.properties, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(path.to_string())
+            .bind(path.type_name())
+            .bind(properties.to_string())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Change::Delete(path) => {
+            sqlx::query("DELETE FROM resources WHERE path = ?")
+                .bind(path.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use gatehouse_model::ResourcePath;
     use serde_json::json;
 
     use super::*;
@@ -122,22 +153,53 @@ mod tests {
         let file = dir.path().join("gatehouse.db");
 
         let store = Store::Sqlite(SqliteStore::open(&file).await.unwrap());
-        store
-            .apply(&[
-                Change::Put(path("apis/echo-api"), json!({"path": "echo"})),
-                Change::Put(path("subscriptions/demo"), json!({"scope": "/apis"})),
-            ])
-            .await
-            .unwrap();
-        store
-            .apply(&[Change::Delete(path("subscriptions/demo"))])
-            .await
-            .unwrap();
+        let first = vec![
+            Change::Put(path("apis/echo-api"), json!({"path": "echo"})),
+            Change::Put(path("subscriptions/demo"), json!({"scope": "/apis"})),
+        ];
+        assert_eq!(store.apply(&first, 0).await.unwrap(), 1);
+        assert_eq!(
+            store
+                .apply(&[Change::Delete(path("subscriptions/demo"))], 1)
+                .await
+                .unwrap(),
+            2
+        );
         drop(store);
 
         let reopened = Store::Sqlite(SqliteStore::open(&file).await.unwrap());
-        let rows = reopened.load().await.unwrap();
-        assert_eq!(rows, vec![(path("apis/echo-api"), json!({"path": "echo"}))]);
+        let loaded = reopened.load().await.unwrap();
+        assert_eq!(
+            loaded.documents,
+            vec![(path("apis/echo-api"), json!({"path": "echo"}))]
+        );
+        assert_eq!(loaded.generation, 2);
+    }
+
+    #[tokio::test]
+    async fn a_write_against_an_old_generation_is_refused_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::Sqlite(SqliteStore::open(&dir.path().join("g.db")).await.unwrap());
+        store
+            .apply(&[Change::Put(path("apis/a"), json!({"path": "a"}))], 0)
+            .await
+            .unwrap();
+
+        let stale = store
+            .apply(&[Change::Put(path("apis/b"), json!({"path": "b"}))], 0)
+            .await;
+
+        assert!(
+            matches!(
+                stale,
+                Err(StoreError::Stale {
+                    expected: 0,
+                    actual: 1
+                })
+            ),
+            "{stale:?}"
+        );
+        assert_eq!(store.load().await.unwrap().documents.len(), 1);
     }
 
     #[tokio::test]

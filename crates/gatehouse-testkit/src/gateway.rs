@@ -37,6 +37,14 @@ impl GatewayProcess {
     /// # Errors
     /// When the binary cannot start or exits before printing its banner.
     pub fn start(binary: &Path, data_dir: &Path) -> Result<Self> {
+        Self::start_with(binary, data_dir, &[])
+    }
+
+    /// [`GatewayProcess::start`] with extra `serve` arguments (for example `--store URL`).
+    ///
+    /// # Errors
+    /// When the binary cannot start or exits before printing its banner.
+    pub fn start_with(binary: &Path, data_dir: &Path, extra: &[&str]) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let log = File::options()
             .create(true)
@@ -52,6 +60,7 @@ impl GatewayProcess {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(extra)
             .env("GATEHOUSE_LOG", "info,gatehouse=debug")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))

@@ -153,7 +153,9 @@ pub(crate) fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<(
     Ok(())
 }
 
-/// Creates the default resources on the very first start.
+/// Creates the default resources on the very first start: when this data directory has not
+/// provisioned before and the store is empty (a node joining a cluster whose shared store
+/// already holds a configuration leaves it alone).
 ///
 /// # Errors
 /// When the resources cannot be stored.
@@ -161,17 +163,20 @@ pub(crate) async fn first_start(data: &DataDir, control: &Control) -> Result<boo
     if data.provisioned_marker().exists() {
         return Ok(false);
     }
-    let resources = default_resources()?;
-    control
-        .put(resources)
-        .await
-        .context("cannot create the default resources")?;
+    let empty = control.read(|config| config.paths().is_empty()).await;
+    if empty {
+        let resources = default_resources()?;
+        control
+            .put(resources)
+            .await
+            .context("cannot create the default resources")?;
+    }
     write_file(
         &data.provisioned_marker(),
         b"default resources created\n",
         false,
     )?;
-    Ok(true)
+    Ok(empty)
 }
 
 /// The Echo API, the built-in products and the demo subscription, as APIM ships them.
