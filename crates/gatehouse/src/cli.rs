@@ -26,6 +26,8 @@ pub(crate) enum Command {
     /// Work with policy documents.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Call an API through the gateway with a client certificate; --trace prints its trace.
+    Call(crate::call::CallArgs),
 }
 
 /// `gatehouse serve`.
@@ -34,6 +36,10 @@ pub(crate) struct ServeArgs {
     /// Where the configuration, certificates and admin token live.
     #[arg(long, env = "GATEHOUSE_DATA_DIR", default_value = "./gatehouse-data")]
     pub(crate) data_dir: PathBuf,
+    /// Keep the configuration in a PostgreSQL database shared by several gateway nodes
+    /// (`postgres://user@host:port/database`) instead of `DATA_DIR/gatehouse.db`.
+    #[arg(long, env = "GATEHOUSE_STORE")]
+    pub(crate) store: Option<String>,
     /// Where callers connect (HTTPS).
     #[arg(long, env = "GATEHOUSE_GATEWAY_ADDR", default_value = "127.0.0.1:8443")]
     pub(crate) gateway_addr: SocketAddr,
@@ -43,6 +49,15 @@ pub(crate) struct ServeArgs {
     /// Log format: `text` for people, `json` for log pipelines.
     #[arg(long, env = "GATEHOUSE_LOG_FORMAT", default_value = "text")]
     pub(crate) log_format: LogFormat,
+    /// Threads running connections and requests (default: one per CPU). One thread makes
+    /// Gatehouse comparable with a single nginx or haproxy worker in benchmarks.
+    #[arg(long, env = "GATEHOUSE_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) worker_threads: Option<u16>,
+    /// Turn off TLS session resumption on the gateway listener, so every new connection costs
+    /// a full handshake (for handshake benchmarks; rustls resumes from a 256-entry cache by
+    /// default).
+    #[arg(long, env = "GATEHOUSE_DISABLE_TLS_RESUMPTION")]
+    pub(crate) disable_tls_resumption: bool,
 }
 
 /// How logs are written.
@@ -91,10 +106,20 @@ pub(crate) enum CertCommand {
 /// `gatehouse policy ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum PolicyCommand {
-    /// Parse and compile policy documents; report every error as FILE:LINE:COL: message.
+    /// Parse and compile policy documents; report every error as FILE:LINE:COL: message,
+    /// and likely mistakes as FILE:LINE:COL: warning: message.
     Check {
         /// The policy files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Run a policy against a request described in JSON, with a canned backend, and print
+    /// the response and the trace.
+    Test {
+        /// The policy file.
+        policy: PathBuf,
+        /// The request description (JSON; see `gatehouse policy test --help`).
+        #[arg(long)]
+        request: PathBuf,
     },
 }

@@ -1,7 +1,10 @@
 //! The `gatehouse` binary: parses arguments, wires the crates together and runs.
 
+mod call;
 mod cli;
 mod commands;
+mod policy_lint;
+mod policy_test;
 mod provision;
 mod serve;
 
@@ -17,6 +20,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Cert(command) => commands::cert(command),
         Command::Policy(command) => commands::policy(command),
+        Command::Call(args) => call::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! `gatehouse serve`: provision the data directory, load the configuration, run both listeners.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,9 +10,12 @@ use gatehouse_admin::Control;
 use gatehouse_gateway::tls::{ClientAuth, server_config};
 use gatehouse_gateway::{Gateway, GatewaySettings, Snapshot, TraceStore, Upstream};
 use gatehouse_model::SubscriptionState;
-use gatehouse_store::{SqliteStore, Store};
+use gatehouse_policy::runtime::Services;
+use gatehouse_store::{PostgresStore, SqliteStore, Store};
+use rustls::ServerConfig;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
+use rustls::server::NoServerSessionStorage;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -24,9 +28,11 @@ use crate::provision::{self, DataDir};
 /// When the data directory, the store or a listener cannot be set up.
 pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
     init_logging(args.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = args.worker_threads {
+        runtime.worker_threads(usize::from(threads));
+    }
+    let runtime = runtime.enable_all().build()?;
     runtime.block_on(serve(args))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -34,11 +40,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
 async fn serve(args: ServeArgs) -> Result<()> {
     let data = DataDir::new(args.data_dir.clone());
     data.prepare()?;
-    let store = Store::Sqlite(
-        SqliteStore::open(&data.database())
-            .await
-            .context("cannot open the store")?,
-    );
+    let store = open_store(args.store.as_deref(), &data).await?;
     tracing::info!(store = %store.describe(), "store opened");
 
     let gateway_listener = bind(args.gateway_addr, "gateway").await?;
@@ -51,23 +53,38 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let settings = GatewaySettings {
         trace_base_url: format!("{}/traces", public_url(addrs.1)),
     };
-    let gateway = Arc::new(Gateway::new(
-        Snapshot::empty(),
-        Upstream::new(&[ca])?,
-        traces.clone(),
-        settings,
-    ));
+    // Counters, caches and concurrency limits outlive configuration changes; in process for
+    // now, a shared store (Redis) for clusters later.
+    let gateway = Arc::new(
+        Gateway::new(
+            Snapshot::empty(),
+            Upstream::new(std::slice::from_ref(&ca))?,
+            traces.clone(),
+            settings,
+        )
+        .with_services(Services::in_memory()),
+    );
     let control = Arc::new(
         Control::load(store, gateway.clone())
             .await
             .context("cannot load the stored configuration")?,
     );
     let first = provision::first_start(&data, &control).await?;
+    control.follow_changes();
 
-    let gateway_tls = server_config(&data.server_cert(), &data.server_key(), ClientAuth::Request)?;
+    let mut gateway_tls =
+        server_config(&data.server_cert(), &data.server_key(), ClientAuth::Request)?;
+    if args.disable_tls_resumption {
+        gateway_tls = without_resumption(&gateway_tls);
+    }
     let admin_tls = server_config(&data.server_cert(), &data.server_key(), ClientAuth::Off)?;
-    let router = gatehouse_admin::router(control.clone(), traces, &data.read_token()?);
+    let console = gatehouse_admin::ConsoleSettings {
+        gateway_url: public_url(addrs.0),
+        gateway_trust: gatehouse_admin::client::Trust::roots(&[ca]).map_err(anyhow::Error::msg)?,
+    };
+    let router = gatehouse_admin::router(control.clone(), traces, &data.read_token()?, console);
 
+    let shutdown = shutdown_signal()?;
     print_banner(addrs, &data, &control, first).await;
     let (stop, stopped) = watch::channel(false);
     let gateway_task = gatehouse_gateway::server::serve(
@@ -82,13 +99,22 @@ async fn serve(args: ServeArgs) -> Result<()> {
 
     tokio::select! {
         _ = &mut both => {}
-        () = shutdown_signal() => {
+        () = shutdown => {
             tracing::info!("shutting down: finishing requests in flight");
             let _ = stop.send(true);
             both.await;
         }
     }
     Ok(())
+}
+
+/// The same TLS configuration with neither a session cache nor session tickets, so no
+/// connection can skip the full handshake.
+fn without_resumption(config: &ServerConfig) -> Arc<ServerConfig> {
+    let mut config = config.clone();
+    config.session_storage = Arc::new(NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
+    Arc::new(config)
 }
 
 async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
@@ -101,18 +127,40 @@ async fn wait(mut stopped: watch::Receiver<bool>) {
     let _ = stopped.wait_for(|stop| *stop).await;
 }
 
-/// Ctrl-C or SIGTERM (what service managers send).
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM (what service managers send). Both are registered when this is called,
+/// before the banner tells anyone the gateway is up: a signal arriving earlier than a lazily
+/// installed handler would take the default action and kill the process mid-start.
+fn shutdown_signal() -> Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
 
-    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
+}
+
+/// The configured store: PostgreSQL when `--store` names one, else SQLite in the data directory.
+async fn open_store(url: Option<&str>, data: &DataDir) -> Result<Store> {
+    let store = match url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Store::Postgres(
+                PostgresStore::open(url)
+                    .await
+                    .context("cannot open the PostgreSQL store")?,
+            )
+        }
+        Some(other) => anyhow::bail!("--store must be a postgres:// URL, not '{other}'"),
+        None => Store::Sqlite(
+            SqliteStore::open(&data.database())
+                .await
+                .context("cannot open the store")?,
+        ),
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
+    Ok(store)
 }
 
 /// How clients reach a listener: `localhost` for loopback, which the server certificate names.
@@ -151,6 +199,10 @@ async fn print_banner(
     println!("  Gateway:         {gateway}/  (asks callers for a client certificate)");
     println!(
         "  Management API:  {}/  (Authorization: Bearer <admin token>)",
+        public_url(addrs.1)
+    );
+    println!(
+        "  Console:         {}/console/  (sign in with the admin token)",
         public_url(addrs.1)
     );
     println!("  Admin token:     {}", data.admin_token().display());

@@ -1,0 +1,248 @@
+"""bench/run: set up, measure each server in turn, write the summary and BENCHMARKS.md."""
+
+import argparse
+import datetime
+import os
+import pathlib
+import platform
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from . import certs, checks, procs, report, scenarios, servers
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+OUT = ROOT / "target" / "bench"
+#: haproxy is started with maxconn 8000 here; it holds this many idle connections at most.
+HAPROXY_IDLE = 7500
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="bench/run", description="Side-by-side mTLS benchmark: Gatehouse, nginx, haproxy.")
+    parser.add_argument("--reps", type=int, default=3, help="runs of every scenario per server (default 3)")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per load step (default 5)")
+    parser.add_argument("--rate", type=int, default=5000, help="requests per second of the fixed-rate run (default 5000)")
+    parser.add_argument("--idle", type=int, default=10000, help="idle connections to hold (haproxy: at most 7500)")
+    parser.add_argument("--servers", default="gatehouse,nginx,haproxy", help="comma-separated subset")
+    parser.add_argument("--budget", type=float, default=14.0, help="minutes the measurements may take (default 14)")
+    parser.add_argument("--quick", action="store_true", help="one run of 2 s per scenario and 2000 idle connections, to try the harness")
+    parser.add_argument("--no-install", action="store_true", help="fail instead of installing nginx and haproxy with apt-get")
+    parser.add_argument("--no-build", action="store_true", help="use the release binaries already built instead of running cargo build")
+    settings = parser.parse_args(argv)
+    if settings.quick:
+        settings.reps, settings.duration, settings.idle = 1, 2.0, 2000
+    settings.servers = [s.strip() for s in settings.servers.split(",") if s.strip()]
+    unknown = set(settings.servers) - set(servers.KINDS)
+    if unknown or not 1 <= settings.reps <= 10 or not 0.5 <= settings.duration <= 60:
+        parser.error(f"unknown servers {sorted(unknown)}" if unknown else "--reps must be 1-10 and --duration 0.5-60")
+    return settings
+
+
+def main(argv):
+    settings = parse(argv)
+    processes = procs.Processes(OUT / "processes")
+    _stop_on_signals()
+    try:
+        return _run(settings, processes)
+    except (RuntimeError, checks.CheckFailed, subprocess.SubprocessError, OSError) as error:
+        print(f"bench/run: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench/run: interrupted; stopping what it started", file=sys.stderr)
+        return 130
+    finally:
+        processes.stop_all()
+
+
+def _stop_on_signals():
+    """SIGTERM and SIGHUP unwind like Ctrl-C, so the finally block stops every process."""
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+
+
+def _run(settings, processes):
+    _ensure_tools(settings)
+    binaries = _build(settings.no_build)
+    _check_ports()
+    _raise_fd_limit()
+    load_before = _load_average()
+    began = time.monotonic()
+    pki = certs.make(OUT / "pki")
+    print(f"== certificates in {pki.dir}; admitted thumbprint {pki.thumbprint}")
+    servers.start_upstream(processes, OUT / "work" / "upstream")
+    catalogue = scenarios.catalogue(settings)
+    results = _measure_all(settings, processes, pki, binaries, catalogue, began)
+    meta = _meta(settings, binaries, load_before, time.monotonic() - began)
+    document = report.summarise(results, catalogue, meta)
+    report.write_json(document, OUT / "summary.json")
+    (ROOT / "BENCHMARKS.md").write_text(report.markdown(document))
+    print(f"== wrote {OUT / 'summary.json'} and BENCHMARKS.md in {meta['measure_seconds']:.0f} s")
+    return 0
+
+
+def _measure_all(settings, processes, pki, binaries, catalogue, began):
+    """Every rep runs every server once, in an order rotated each rep."""
+    results = {s.name: {} for s in catalogue}
+    budget, done = settings.budget * 60, 0
+    for rep in range(settings.reps):
+        shift = rep % len(settings.servers)
+        for name in settings.servers[shift:] + settings.servers[:shift]:
+            elapsed = time.monotonic() - began
+            if done and elapsed / done * 1.2 > budget - elapsed:
+                print(f"!! time budget of {settings.budget:g} min reached in rep {rep + 1}; stopping early", file=sys.stderr)
+                return results
+            done += 1
+            print(f"== rep {rep + 1}/{settings.reps}: {name}")
+            server = servers.KINDS[name](pki, OUT / "work", binaries)
+            for scenario, measured in _measure_server(server, processes, pki, binaries, catalogue, settings):
+                results[scenario.name].setdefault(name, []).append(measured)
+    return results
+
+
+def _measure_server(server, processes, pki, binaries, catalogue, settings):
+    proc = server.start(processes)
+    try:
+        checks.verify(server.name, pki)
+        for scenario in catalogue:
+            idle = min(settings.idle, HAPROXY_IDLE) if server.name == "haproxy" else settings.idle
+            measured = scenarios.run(scenario, binaries["loadgen"], pki, proc.pid, idle)
+            measured["load_average"] = _load_average()
+            print(f"   {scenario.name:15} {_line(measured)}")
+            yield scenario, measured
+    finally:
+        processes.stop(proc)
+
+
+def _line(m):
+    mark = "" if m["valid"] else f"  INVALID: {m['why_invalid']}"
+    if "connections" in m:
+        return f"{m['connections']} held, RSS {m['rss_mib']:.1f} MiB, {m['kib_per_connection'] or 0:.1f} KiB/conn{mark}"
+    cpu = m["cpu_us_per_request"] or 0
+    return f"{m['rps']:9,.0f}/s  {cpu:7.1f} µs CPU/req  p50 {m['p50_ms']:.2f} ms  p99 {m['p99_ms']:.2f} ms  peak {m['peak_rss_mib']:.1f} MiB{mark}"
+
+
+def _ensure_tools(settings):
+    for tool in ("cargo", "openssl", "curl", "taskset"):
+        if not shutil.which(tool):
+            raise RuntimeError(f"{tool} is required but not installed")
+    missing = [pkg for pkg in ("nginx", "haproxy") if not shutil.which(pkg)]
+    if missing and settings.no_install:
+        raise RuntimeError(f"not installed: {', '.join(missing)} (apt-get install -y {' '.join(missing)})")
+    if missing:
+        print(f"== installing {', '.join(missing)} from Debian")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=300)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env, timeout=600)
+    if os.cpu_count() < 2:
+        raise RuntimeError("two CPUs are needed: the server on CPU 0, load and upstream on CPU 1")
+
+
+def _build(skip):
+    """Release builds of gatehouse and the load generator (CARGO_TARGET_DIR is honoured)."""
+    if not skip:
+        print("== cargo build --release -p gatehouse -p gatehouse-loadgen")
+        command = ["cargo", "build", "--release", "--locked", "-q", "-p", "gatehouse", "-p", "gatehouse-loadgen"]
+        if subprocess.run(command, cwd=ROOT).returncode != 0:
+            raise RuntimeError("the release build failed (see above)")
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    if not target.is_absolute():
+        target = ROOT / target
+    binaries = {"gatehouse": target / "release/gatehouse", "loadgen": target / "release/gatehouse-loadgen"}
+    for path in binaries.values():
+        if not path.is_file():
+            raise RuntimeError(f"{path} is missing: build it or drop --no-build")
+    return binaries
+
+
+def _check_ports():
+    """Chooses free loopback ports for this run."""
+    servers.Ports.choose()
+    print(f"== ports: servers {servers.Ports.listen}, Gatehouse admin {servers.Ports.admin}, upstream {servers.Ports.upstream}")
+
+
+def _raise_fd_limit():
+    """Idle runs hold 10,000 connections: lift the soft descriptor limit (children inherit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2 * 10000 - 100:
+        print(f"!! descriptor limit {hard} is low for the idle run", file=sys.stderr)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _load_average():
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def _meta(settings, binaries, load_before, seconds):
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": _machine(),
+        "versions": _versions(binaries),
+        "load_before": load_before,
+        "load_after": _load_average(),
+        "measure_seconds": seconds,
+        "settings": {"reps": settings.reps, "duration_s": settings.duration, "rate": settings.rate,
+                     "idle": settings.idle, "idle_haproxy": min(settings.idle, HAPROXY_IDLE)},
+        "method": (f"{settings.reps} runs of {settings.duration:g} s per scenario, servers alternated; server on CPU 0 "
+                   "(one worker), upstream nginx and gatehouse-loadgen on CPU 1; loopback; ECDSA P-256, X25519, "
+                   "TLS 1.3 only; CPU = utime+stime of the server's process tree from /proc"),
+        "notes": _notes(settings),
+    }
+
+
+def _notes(settings):
+    return [
+        "CPU per request is the stable figure on this shared 2-core machine; requests per second "
+        "also depend on the load generator and upstream sharing CPU 1.",
+        "New-connection runs: every handshake was checked to be full (the client tries to resume; "
+        "the servers have tickets and session caches off: nginx ssl_session_tickets/cache off, "
+        "haproxy no-tls-tickets and tune.ssl.cachesize 0, Gatehouse --disable-tls-resumption).",
+        "The client offers only X25519, which all three negotiate; rustls clients would otherwise "
+        "offer X25519MLKEM768 first, which Gatehouse accepts and OpenSSL 3.0 cannot.",
+        "nginx uses ssl_verify_client optional_no_ca; haproxy, which has no such mode, gets an "
+        "unrelated CA as ca-file with verify errors ignored, so neither verifies a chain signature; "
+        "Gatehouse accepts any chain and checks the thumbprint in the article's policy. Gatehouse "
+        "also checks a subscription key (SHA-256 lookup) that the peers do not.",
+        f"Idle connections: {settings.idle} for Gatehouse and nginx, {min(settings.idle, HAPROXY_IDLE)} "
+        "for haproxy (maxconn 8000 is its ceiling here); compare the per-connection figure, which "
+        "is (RSS while held - RSS before) / connections.",
+        "Fixed-rate latency counts from each request's scheduled time when it had to wait for a "
+        "busy connection, else from when the client's timer fired; p99 on this shared machine is "
+        "dominated by other tenants and varies several-fold between runs.",
+        "Logging: nginx access_log off, haproxy without log, Gatehouse GATEHOUSE_LOG=warn (its "
+        "per-request info line is off).",
+    ]
+
+
+def _machine():
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        memory = f"{int(f.readline().split()[1]) / 1024 / 1024:.0f} GiB RAM"
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory, "kernel": platform.release()}
+
+
+def _versions(binaries):
+    def out(*argv):
+        result = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+        return (result.stdout or result.stderr).strip()
+
+    rev = out("git", "rev-parse", "--short", "HEAD")
+    dirty = "+changes" if out("git", "status", "--porcelain", "--untracked-files=no") else ""
+    return {
+        "gatehouse": f"{out(str(binaries['gatehouse']), '--version').split()[-1]} ({rev}{dirty})",
+        "nginx": out("nginx", "-v").split("/")[-1],
+        "haproxy": out("haproxy", "-v").split()[2],
+        "OpenSSL": out("openssl", "version").split()[1],
+        "rustc": out("rustc", "--version").split()[1],
+        "load generator": "gatehouse-loadgen " + out(str(binaries["loadgen"]), "--version").split()[-1],
+    }
