@@ -8,7 +8,79 @@ use http::{HeaderName, HeaderValue};
 
 use crate::compile::{Compiler, StepMeta, Text};
 use crate::reader::{Code, Element};
-use crate::runtime::{Decision, Exchange, Failure};
+use crate::runtime::finish::{Amount, Deferred};
+use crate::runtime::{Decision, Exchange, Failure, Services};
+
+/// One call to count against a by-key counter (`rate-limit-by-key`, `quota-by-key`).
+pub(crate) struct CallCount<'t> {
+    /// The policy counting, for traces and errors.
+    pub(crate) source: &'static str,
+    /// The counter's key.
+    pub(crate) counter: String,
+    /// Calls allowed per period.
+    pub(crate) limit: u64,
+    /// The renewal period.
+    pub(crate) period: Duration,
+    /// How much this call adds.
+    pub(crate) amount: u64,
+    /// `increment-condition`: the call counts only when it holds.
+    pub(crate) condition: Option<&'t Text>,
+    /// `increment-after-response`: count once the response is known.
+    pub(crate) after_response: bool,
+}
+
+impl CallCount<'_> {
+    /// Counts the call now when its condition holds, or, when counting has to wait for the
+    /// response (the condition reads `context.Response`, or `increment-after-response`),
+    /// checks the limit now and leaves the increment for after the response. `None` when the
+    /// condition says the call does not count.
+    pub(crate) fn apply(
+        self,
+        ex: &mut Exchange,
+        services: &Services,
+    ) -> Result<Option<Decision>, Failure> {
+        if self.after_response || self.condition.is_some_and(reads_response) {
+            let decision = services
+                .counters
+                .peek(&self.counter, self.limit, self.period);
+            if decision.allowed {
+                ex.deferred.push(Deferred {
+                    key: self.counter,
+                    period: self.period,
+                    amount: Amount::Calls(self.amount),
+                    condition: self.condition.cloned(),
+                    source: self.source,
+                });
+            }
+            return Ok(Some(decision));
+        }
+        if !condition_holds(self.condition, ex, self.source)? {
+            return Ok(None);
+        }
+        Ok(Some(services.counters.acquire(
+            &self.counter,
+            self.limit,
+            self.period,
+            self.amount,
+        )))
+    }
+}
+
+/// Whether an increment condition looks at the response, so it can only be decided after it.
+fn reads_response(condition: &Text) -> bool {
+    condition.is_expression() && condition.source().contains("Response")
+}
+
+/// Evaluates an increment condition now; no condition means every call counts.
+fn condition_holds(condition: Option<&Text>, ex: &Exchange, source: &str) -> Result<bool, Failure> {
+    match condition {
+        None => Ok(true),
+        Some(Text::Literal(text)) => Ok(text.trim().eq_ignore_ascii_case("true")),
+        Some(Text::Expression(e)) => e
+            .evaluate_bool(ex)
+            .map_err(|e| Failure::expression(source, &e)),
+    }
+}
 
 /// A renewal period of 0 means the counter never renews (quota-by-key).
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);

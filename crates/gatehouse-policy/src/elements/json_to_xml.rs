@@ -7,15 +7,12 @@
 //! Newtonsoft's conversion (`namespace-*`, `attribute-*`, `parse-date`, ...) are accepted
 //! only at their defaults.
 
-use bytes::Bytes;
 use gatehouse_expr::JToken;
-use http::HeaderValue;
-use http::header::{ACCEPT, CONTENT_TYPE};
-use serde_json::json;
 
+use super::xml::Conversion;
 use crate::compile::Compiler;
 use crate::reader::Element;
-use crate::runtime::{Body, Exchange, Failure};
+use crate::runtime::{Exchange, Failure};
 
 /// Tuning attributes implemented only at their defaults.
 const DEFAULT_ONLY: [&str; 9] = [
@@ -56,49 +53,21 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<JsonTo
 
 impl JsonToXml {
     pub(crate) fn run(&self, ex: &mut Exchange) -> Result<(), Failure> {
-        let message = ex.current_message();
-        let is_json = content_type(ex.headers(message)).contains("json");
-        let wants_xml = content_type_of(&ex.request.headers, ACCEPT).contains("xml");
-        if (!self.always && !is_json) || (self.consider_accept && !wants_xml) {
-            ex.record("json-to-xml", || json!({ "message": "The body was not converted: the conditions of the policy were not met." }));
-            return Ok(());
-        }
-        let Some(bytes) = ex.body_of(message).bytes() else {
+        let conversion = Conversion {
+            source: "json-to-xml",
+            from: "json",
+            to: "xml",
+            always: self.always,
+            consider_accept: self.consider_accept,
+        };
+        let Some(text) = conversion.body_text(ex) else {
             return Ok(());
         };
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let text = String::from_utf8_lossy(bytes);
         let token = JToken::parse(&text).map_err(|e| {
-            Failure::internal(
-                "json-to-xml",
-                "JsonToXmlConversionFailure",
-                format!("The body is not JSON: {e}"),
-            )
+            let message = format!("The body is not JSON: {e}");
+            Failure::internal("json-to-xml", "JsonToXmlConversionFailure", message)
         })?;
-        let xml = super::xml::json_to_xml(&token);
-        ex.headers_mut(message)
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/xml"));
-        ex.set_body(message, Body::from(Bytes::from(xml)));
-        ex.record(
-            "json-to-xml",
-            || json!({ "message": "The body was converted from JSON to XML." }),
-        );
+        conversion.replace(ex, super::xml::json_to_xml(&token), "application/xml");
         Ok(())
     }
-}
-
-fn content_type(headers: &http::HeaderMap) -> String {
-    content_type_of(headers, CONTENT_TYPE)
-}
-
-pub(crate) fn content_type_of(headers: &http::HeaderMap, name: http::HeaderName) -> String {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",")
-        .to_ascii_lowercase()
 }

@@ -83,61 +83,20 @@ impl QuotaByKey {
                 Some(count) => counting::number(count, ex, source, "increment-count")?,
                 None => 1,
             };
-            self.count_calls(
-                ex,
-                services,
-                format!("{source}|{key}|calls"),
+            let count = counting::CallCount {
+                source,
+                counter: format!("{source}|{key}|calls"),
                 limit,
                 period,
                 amount,
-            )?;
-        }
-        Ok(())
-    }
-
-    /// Counts calls now, or checks now and counts after the response when the condition
-    /// reads it.
-    fn count_calls(
-        &self,
-        ex: &mut Exchange,
-        services: &Services,
-        counter: String,
-        limit: u64,
-        period: std::time::Duration,
-        amount: u64,
-    ) -> Result<(), Failure> {
-        let source = "quota-by-key";
-        let deferred = self
-            .condition
-            .as_ref()
-            .is_some_and(|c| c.is_expression() && c.source().contains("Response"));
-        let decision = if deferred {
-            let decision = services.counters.peek(&counter, limit, period);
-            if decision.allowed {
-                ex.deferred.push(Deferred {
-                    key: counter,
-                    period,
-                    amount: Amount::Calls(amount),
-                    condition: self.condition.clone(),
-                    source,
-                });
-            }
-            decision
-        } else {
-            let counted = match &self.condition {
-                None => true,
-                Some(Text::Literal(text)) => text.trim().eq_ignore_ascii_case("true"),
-                Some(Text::Expression(e)) => e
-                    .evaluate_bool(ex)
-                    .map_err(|e| Failure::expression(source, &e))?,
+                condition: self.condition.as_ref(),
+                after_response: false,
             };
-            if !counted {
-                return Ok(());
+            if let Some(decision) = count.apply(ex, services)?
+                && !decision.allowed
+            {
+                return Err(counting::quota_exceeded(source, false, &decision));
             }
-            services.counters.acquire(&counter, limit, period, amount)
-        };
-        if !decision.allowed {
-            return Err(counting::quota_exceeded(source, false, &decision));
         }
         Ok(())
     }

@@ -12,7 +12,6 @@ use serde_json::json;
 use super::counting::{self, Reporting};
 use crate::compile::{Compiler, Text};
 use crate::reader::Element;
-use crate::runtime::finish::{Amount, Deferred};
 use crate::runtime::{Exchange, Failure, Services};
 
 #[derive(Clone, Debug)]
@@ -72,25 +71,17 @@ impl RateLimitByKey {
             None => 1,
         };
         ex.record(source, || json!({ "message": "Expression was successfully evaluated.", "expression": self.key.source(), "value": &*key }));
-        let counter = format!("{source}|{key}");
-
-        let decision = if self.counts_after_response() {
-            let decision = services.counters.peek(&counter, calls, period);
-            if decision.allowed {
-                ex.deferred.push(Deferred {
-                    key: counter,
-                    period,
-                    amount: Amount::Calls(amount),
-                    condition: self.condition.clone(),
-                    source,
-                });
-            }
-            decision
-        } else {
-            if !self.condition_holds(ex)? {
-                return Ok(());
-            }
-            services.counters.acquire(&counter, calls, period, amount)
+        let count = counting::CallCount {
+            source,
+            counter: format!("{source}|{key}"),
+            limit: calls,
+            period,
+            amount,
+            condition: self.condition.as_ref(),
+            after_response: self.after_response,
+        };
+        let Some(decision) = count.apply(ex, services)? else {
+            return Ok(());
         };
 
         if !decision.allowed {
@@ -98,24 +89,5 @@ impl RateLimitByKey {
         }
         self.reporting.allowed(ex, &decision, calls);
         Ok(())
-    }
-
-    /// Whether counting waits for the response.
-    fn counts_after_response(&self) -> bool {
-        self.after_response
-            || self
-                .condition
-                .as_ref()
-                .is_some_and(|c| c.is_expression() && c.source().contains("Response"))
-    }
-
-    fn condition_holds(&self, ex: &Exchange) -> Result<bool, Failure> {
-        match &self.condition {
-            None => Ok(true),
-            Some(Text::Literal(text)) => Ok(text.trim().eq_ignore_ascii_case("true")),
-            Some(Text::Expression(e)) => e
-                .evaluate_bool(ex)
-                .map_err(|e| Failure::expression("rate-limit-by-key", &e)),
-        }
     }
 }

@@ -10,12 +10,73 @@
 //! arrays, an empty element is `null`, and values stay strings. `javascript-friendly` drops
 //! the `@` of attribute names.
 
+use bytes::Bytes;
 use gatehouse_expr::{JPrim, JToken, JTokenKind};
+use http::HeaderValue;
+use http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName};
+use serde_json::json;
+
+use crate::runtime::{Body, Exchange};
 
 /// The root element of converted JSON.
 const ROOT: &str = "Document";
 
 /// `json` (parsed) as XML text.
+/// When a body conversion applies and how its result replaces the body: what `json-to-xml`
+/// and `xml-to-json` share.
+pub(crate) struct Conversion {
+    /// The policy, for traces.
+    pub(crate) source: &'static str,
+    /// The body's format (`json` or `xml`), as it appears in content types.
+    pub(crate) from: &'static str,
+    /// The target format.
+    pub(crate) to: &'static str,
+    /// `apply="always"`: convert whatever the body's content type says.
+    pub(crate) always: bool,
+    /// `consider-accept-header`: convert only when the request accepts the target format.
+    pub(crate) consider_accept: bool,
+}
+
+impl Conversion {
+    /// The text of the body to convert, or `None` when the policy's conditions are not met
+    /// or there is no body.
+    pub(crate) fn body_text(&self, ex: &Exchange) -> Option<String> {
+        let message = ex.current_message();
+        let is_source = header_text(ex.headers(message), CONTENT_TYPE).contains(self.from);
+        let wanted = header_text(&ex.request.headers, ACCEPT).contains(self.to);
+        if (!self.always && !is_source) || (self.consider_accept && !wanted) {
+            ex.record(self.source, || json!({ "message": "The body was not converted: the conditions of the policy were not met." }));
+            return None;
+        }
+        let bytes = ex.body_of(message).bytes().filter(|b| !b.is_empty())?;
+        Some(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// Replaces the body with `converted`, of type `content_type`.
+    pub(crate) fn replace(&self, ex: &mut Exchange, converted: String, content_type: &'static str) {
+        let message = ex.current_message();
+        ex.headers_mut(message)
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        ex.set_body(message, Body::from(Bytes::from(converted)));
+        let text = format!(
+            "The body was converted from {} to {}.",
+            self.from.to_uppercase(),
+            self.to.to_uppercase()
+        );
+        ex.record(self.source, || json!({ "message": text }));
+    }
+}
+
+/// All values of header `name`, joined and lowercased, for content-type checks.
+pub(crate) fn header_text(headers: &HeaderMap, name: HeaderName) -> String {
+    let values: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    values.join(",").to_ascii_lowercase()
+}
+
 pub(crate) fn json_to_xml(json: &JToken) -> String {
     let mut out = String::new();
     match json.kind() {

@@ -3,15 +3,10 @@
 //! from XML to JSON (see the `xml` module for the shape), and sets
 //! `Content-Type: application/json`.
 
-use bytes::Bytes;
-use http::HeaderValue;
-use http::header::{ACCEPT, CONTENT_TYPE};
-use serde_json::json;
-
-use super::json_to_xml::content_type_of;
+use super::xml::Conversion;
 use crate::compile::Compiler;
 use crate::reader::Element;
-use crate::runtime::{Body, Exchange, Failure};
+use crate::runtime::{Exchange, Failure};
 
 /// Tuning attributes implemented only at their defaults.
 const DEFAULT_ONLY: [&str; 4] = [
@@ -51,34 +46,21 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<XmlToJ
 
 impl XmlToJson {
     pub(crate) fn run(&self, ex: &mut Exchange) -> Result<(), Failure> {
-        let message = ex.current_message();
-        let is_xml = content_type_of(ex.headers(message), CONTENT_TYPE).contains("xml");
-        let wants_json = content_type_of(&ex.request.headers, ACCEPT).contains("json");
-        if (!self.always && !is_xml) || (self.consider_accept && !wants_json) {
-            ex.record("xml-to-json", || json!({ "message": "The body was not converted: the conditions of the policy were not met." }));
-            return Ok(());
-        }
-        let Some(bytes) = ex.body_of(message).bytes() else {
+        let conversion = Conversion {
+            source: "xml-to-json",
+            from: "xml",
+            to: "json",
+            always: self.always,
+            consider_accept: self.consider_accept,
+        };
+        let Some(text) = conversion.body_text(ex) else {
             return Ok(());
         };
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let text = String::from_utf8_lossy(bytes);
         let converted = super::xml::xml_to_json(&text, self.friendly).map_err(|e| {
-            Failure::internal(
-                "xml-to-json",
-                "XmlToJsonConversionFailure",
-                format!("The body is not XML: {e}"),
-            )
+            let message = format!("The body is not XML: {e}");
+            Failure::internal("xml-to-json", "XmlToJsonConversionFailure", message)
         })?;
-        ex.headers_mut(message)
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        ex.set_body(message, Body::from(Bytes::from(converted)));
-        ex.record(
-            "xml-to-json",
-            || json!({ "message": "The body was converted from XML to JSON." }),
-        );
+        conversion.replace(ex, converted, "application/json");
         Ok(())
     }
 }

@@ -73,3 +73,87 @@ pub fn conformance_dir() -> PathBuf {
     };
     target.join("conformance")
 }
+
+/// Corpus files that read but are not valid APIM policy documents, and why.
+pub const INVALID_FOR_THE_SCHEMA: &[(&str, &str)] = &[
+    (
+        "apim-policies/ai-gateway/finops-framework_policy.xml",
+        "template placeholder {product-token-limits} in <choose>",
+    ),
+    (
+        "apim-policies/ai-gateway/zero-to-production_policy-1.xml",
+        "template placeholder {retry-count}",
+    ),
+    (
+        "apim-policies/ai-gateway/zero-to-production_policy-2.xml",
+        "template placeholder {retry-count}",
+    ),
+    (
+        "apim-policies/ai-gateway/zero-to-production_policy-3.xml",
+        "template placeholders {tpm}, {retry-count}",
+    ),
+    (
+        "apim-policies/ai-gateway/zero-to-production_policy-4.xml",
+        "template placeholders {tpm}, {retry-count}",
+    ),
+    (
+        "apim-policies/apim-samples/inference-failover_inference-api-policy-with-retry-tracked.xml",
+        "template placeholder RETRY_COUNT",
+    ),
+    (
+        "apim-policies/apim-samples/inference-failover_inference-api-policy.xml",
+        "template placeholder RETRY_COUNT",
+    ),
+    (
+        "apim-policies/apim-samples/load-balancing_aca-backend-pool-load-balancing-with-429.xml",
+        "template placeholder {retry_count}",
+    ),
+    (
+        "apim-policies/apim-samples/load-balancing_aca-backend-pool-load-balancing-with-retry-tracked.xml",
+        "template placeholder {retry_count}",
+    ),
+    (
+        "apim-policies/apim-samples/load-balancing_aca-backend-pool-load-balancing.xml",
+        "template placeholder {retry_count}",
+    ),
+    (
+        "apim-policies/policy-snippets-deleted/Forward-Correlation-Id-to-backend.xml",
+        "bare snippet, no <policies>",
+    ),
+    (
+        "apim-policies/policy-snippets-deleted/Route-message-based-on-size.xml",
+        "bare snippet, no <policies>",
+    ),
+    (
+        "apim-policies/policy-snippets-deleted/Sample-of-X-CSRF-solution-pattern.xml",
+        "bare snippet, no <policies>",
+    ),
+    (
+        "apim-policies/policy-snippets/Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-k.xml",
+        "typo {{cachetime}] in a duration",
+    ),
+    (
+        "apim-policies/policy-toolkit/azure-openai-token-limit.xml",
+        "estimate-prompt-token for estimate-prompt-tokens",
+    ),
+    (
+        "apim-policies/policy-toolkit/invoke-darp-binding.xml",
+        "misspelled <invoke-darp-binding>",
+    ),
+    (
+        "apim-policies/policy-toolkit/llm-semantic-cache-lookup.xml",
+        "embeddings-backend-auth outside its XSD values",
+    ),
+    (
+        "apim-policies/policy-toolkit/llm-token-limit.xml",
+        "estimate-prompt-token typo, token-quota-period 'day'",
+    ),
+    (
+        "apim-policies/policy-toolkit/publish-to-darp.xml",
+        "misspelled <publish-to-darp>",
+    ),
+    (
+        "apim-policies/policy-toolkit/validate-status-code.xml",
+        "error-variable-name for errors-variable-name",
+    ),
+];
