@@ -95,6 +95,20 @@ impl Store {
     }
 }
 
+impl Loaded {
+    /// Decodes stored `(path, JSON)` rows read at `generation`, naming a damaged row.
+    fn decode(rows: Vec<(String, String)>, generation: i64) -> Result<Self, StoreError> {
+        let documents = rows
+            .into_iter()
+            .map(|(path, json)| decode_row(path, &json))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            documents,
+            generation: generation_from(generation),
+        })
+    }
+}
+
 /// Decodes one stored row, naming the row when it is damaged.
 fn decode_row(path: String, json: &str) -> Result<(ResourcePath, Value), StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt {

@@ -7,7 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::types::Json;
 use sqlx::{Postgres, Transaction};
 
-use crate::{Change, Loaded, StoreError, decode_row, generation_from};
+use crate::{Change, Loaded, StoreError, generation_from};
 
 /// The notification channel configuration writes are announced on.
 pub(crate) const CHANNEL: &str = "gatehouse_config";
@@ -70,14 +70,7 @@ impl PostgresStore {
                 .await?;
         tx.commit().await?;
 
-        let documents = rows
-            .into_iter()
-            .map(|(path, json)| decode_row(path, &json))
-            .collect::<Result<_, _>>()?;
-        Ok(Loaded {
-            documents,
-            generation: generation_from(generation),
-        })
+        Loaded::decode(rows, generation)
     }
 
     pub(crate) async fn apply(&self, changes: &[Change], expected: u64) -> Result<u64, StoreError> {

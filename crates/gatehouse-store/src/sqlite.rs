@@ -9,7 +9,7 @@ use sqlx::{Sqlite, Transaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::{Change, Loaded, StoreError, decode_row, generation_from};
+use crate::{Change, Loaded, StoreError, generation_from};
 
 /// A store in one SQLite file, written with full durability: configuration changes are rare
 /// and losing one that the API acknowledged is not acceptable.
@@ -61,14 +61,7 @@ impl SqliteStore {
                 .await?;
         tx.commit().await?;
 
-        let documents = rows
-            .into_iter()
-            .map(|(path, json)| decode_row(path, &json))
-            .collect::<Result<_, _>>()?;
-        Ok(Loaded {
-            documents,
-            generation: generation_from(generation),
-        })
+        Loaded::decode(rows, generation)
     }
 
     pub(crate) async fn apply(&self, changes: &[Change], expected: u64) -> Result<u64, StoreError> {
