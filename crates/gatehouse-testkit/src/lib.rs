@@ -10,9 +10,11 @@ mod corpus;
 mod curl;
 mod gateway;
 mod pki;
+mod policies;
 
 pub use backend::RecordingBackend;
 pub use corpus::{corpus_dir, newman};
 pub use curl::{Curl, CurlResponse};
 pub use gateway::GatewayProcess;
 pub use pki::{ClientCert, Pki};
+pub use policies::article_policy;

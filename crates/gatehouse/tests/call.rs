@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 use anyhow::Result;
 use base64::Engine;
-use gatehouse_testkit::{ClientCert, GatewayProcess, Pki};
+use gatehouse_testkit::{ClientCert, GatewayProcess, Pki, article_policy};
 use serde_json::{Value, json};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
@@ -63,26 +63,6 @@ impl Scenario {
     fn echo_url(&self) -> String {
         format!("{}/echo/resource?param1=sample", self.gateway.gateway_url)
     }
-}
-
-fn article_policy(thumbprint: &str) -> String {
-    format!(
-        r#"<policies>
-    <inbound>
-        <base />
-        <choose>
-            <when condition="@(context.Request.Certificate == null || context.Request.Certificate.Thumbprint != "{thumbprint}")">
-                <return-response>
-                    <set-status code="403" reason="Invalid client certificate" />
-                </return-response>
-            </when>
-        </choose>
-    </inbound>
-    <backend><base /></backend>
-    <outbound><base /></outbound>
-    <on-error><base /></on-error>
-</policies>"#
-    )
 }
 
 fn text(bytes: &[u8]) -> String {

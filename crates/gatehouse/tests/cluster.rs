@@ -70,23 +70,44 @@ fn psql(sql: &str) -> Result<()> {
     Ok(())
 }
 
+/// Two nodes started one after the other on one fresh database.
+struct Cluster {
+    a: GatewayProcess,
+    b: GatewayProcess,
+    _dir: tempfile::TempDir,
+    _database: Database,
+}
+
+impl Cluster {
+    fn start(tag: &str) -> Result<Option<Self>> {
+        let Some(database) = Database::create(tag) else {
+            return Ok(None);
+        };
+        let dir = tempfile::tempdir()?;
+        let store = database.url();
+        let node = |name: &str| {
+            GatewayProcess::start_with(
+                Path::new(BINARY),
+                &dir.path().join(name),
+                &["--store", &store],
+            )
+        };
+        let (a, b) = (node("a")?, node("b")?);
+        Ok(Some(Self {
+            a,
+            b,
+            _dir: dir,
+            _database: database,
+        }))
+    }
+}
+
 #[test]
 fn two_nodes_on_one_store_serve_one_configuration() -> Result<()> {
-    let Some(database) = Database::create("cluster") else {
+    let Some(cluster) = Cluster::start("cluster")? else {
         return Ok(());
     };
-    let dir = tempfile::tempdir()?;
-    let store = database.url();
-    let a = GatewayProcess::start_with(
-        Path::new(BINARY),
-        &dir.path().join("a"),
-        &["--store", &store],
-    )?;
-    let b = GatewayProcess::start_with(
-        Path::new(BINARY),
-        &dir.path().join("b"),
-        &["--store", &store],
-    )?;
+    let (a, b) = (&cluster.a, &cluster.b);
 
     assert!(
         a.banner.contains("first start"),
@@ -129,21 +150,10 @@ fn two_nodes_on_one_store_serve_one_configuration() -> Result<()> {
 
 #[test]
 fn a_write_checked_against_an_old_configuration_is_checked_again() -> Result<()> {
-    let Some(database) = Database::create("race") else {
+    let Some(cluster) = Cluster::start("race")? else {
         return Ok(());
     };
-    let dir = tempfile::tempdir()?;
-    let store = database.url();
-    let a = GatewayProcess::start_with(
-        Path::new(BINARY),
-        &dir.path().join("a"),
-        &["--store", &store],
-    )?;
-    let b = GatewayProcess::start_with(
-        Path::new(BINARY),
-        &dir.path().join("b"),
-        &["--store", &store],
-    )?;
+    let (a, b) = (&cluster.a, &cluster.b);
 
     let api =
         |path: &str| json!({ "properties": { "path": path, "serviceUrl": "gatehouse://echo" } });

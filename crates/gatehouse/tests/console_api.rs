@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use base64::Engine;
-use gatehouse_testkit::{ClientCert, Curl, GatewayProcess, Pki};
+use gatehouse_testkit::{Curl, GatewayProcess, Pki, article_policy};
 use serde_json::{Value, json};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
@@ -27,13 +27,6 @@ fn upload(gateway: &GatewayProcess, id: &str, file: &Path, password: Option<&str
 
 fn policy(value: &str) -> Value {
     json!({ "properties": { "format": "rawxml", "value": value } })
-}
-
-fn require_thumbprint(client: &ClientCert) -> String {
-    format!(
-        r#"<policies><inbound><base /><choose><when condition="@(context.Request.Certificate == null || context.Request.Certificate.Thumbprint != "{}")"><return-response><set-status code="403" reason="Invalid client certificate" /></return-response></when></choose></inbound></policies>"#,
-        client.thumbprint
-    )
 }
 
 #[test]
@@ -211,7 +204,7 @@ fn the_sender_presents_the_chosen_certificate_and_returns_the_trace() -> Result<
     let saved = gateway.admin(
         "PUT",
         "/apis/echo-api/policies/policy",
-        Some(&policy(&require_thumbprint(&client))),
+        Some(&policy(&article_policy(&client.thumbprint))),
     )?;
     assert!(saved.status < 300, "{}", saved.body);
     let key = gateway.demo_key.clone().expect("demo key");

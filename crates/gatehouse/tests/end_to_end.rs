@@ -5,34 +5,13 @@ use std::path::Path;
 
 use anyhow::Result;
 use base64::Engine;
-use gatehouse_testkit::{ClientCert, GatewayProcess, Pki, RecordingBackend};
+use gatehouse_testkit::{ClientCert, GatewayProcess, Pki, RecordingBackend, article_policy};
 use serde_json::{Value, json};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
 
 const MISSING_KEY: &str = "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.";
 const INVALID_KEY: &str = "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.";
-
-/// The article's inbound policy, for one thumbprint.
-fn article_policy(thumbprint: &str) -> String {
-    format!(
-        r#"<policies>
-    <inbound>
-        <base />
-        <choose>
-            <when condition="@(context.Request.Certificate == null || context.Request.Certificate.Thumbprint != "{thumbprint}")">
-                <return-response>
-                    <set-status code="403" reason="Invalid client certificate" />
-                </return-response>
-            </when>
-        </choose>
-    </inbound>
-    <backend><base /></backend>
-    <outbound><base /></outbound>
-    <on-error><base /></on-error>
-</policies>"#
-    )
-}
 
 struct Scenario {
     _dir: tempfile::TempDir,
