@@ -100,18 +100,18 @@ def _measure_all(settings, processes, pki, binaries, catalogue, began):
             done += 1
             print(f"== rep {rep + 1}/{settings.reps}: {name}")
             server = servers.KINDS[name](pki, OUT / "work", binaries)
-            for scenario, measured in _measure_server(server, processes, pki, binaries, catalogue, settings):
+            for scenario, measured in _measure_server(server, processes, pki, binaries["loadgen"], catalogue, settings):
                 results[scenario.name].setdefault(name, []).append(measured)
     return results
 
 
-def _measure_server(server, processes, pki, binaries, catalogue, settings):
+def _measure_server(server, processes, pki, loadgen, catalogue, settings):
     proc = server.start(processes)
     try:
         checks.verify(server.name, pki)
         for scenario in catalogue:
             idle = min(settings.idle, HAPROXY_IDLE) if server.name == "haproxy" else settings.idle
-            measured = scenarios.run(scenario, binaries["loadgen"], pki, proc.pid, idle)
+            measured = scenarios.run(scenario, loadgen, pki, proc.pid, idle)
             measured["load_average"] = _load_average()
             print(f"   {scenario.name:15} {_line(measured)}")
             yield scenario, measured
