@@ -162,8 +162,8 @@ pub(crate) struct Param {
 /// `{ Name = value }` or `{ item, item }` after `new T(...)`.
 #[derive(Clone, Debug)]
 pub(crate) enum Initializer {
-    /// `Name = value`: parsed so it can be reported as unsupported.
-    Member(Ident),
+    /// `Name = value`: sets a property of the new object.
+    Member(Ident, Expr),
     Index(Vec<Expr>, Expr),
     Item(Vec<Expr>),
 }
@@ -326,5 +326,17 @@ pub(crate) enum StmtKind {
         finally: Option<Box<Stmt>>,
     },
     Throw(Option<Expr>),
+    /// `T Name(U a) { … }` or `T Name(U a) => …;`.
+    LocalFunction(Box<LocalFunction>),
     Empty,
+}
+
+/// A local function: its return type, name, typed parameters and body. It is visible in the
+/// whole block it is declared in, and reads and writes the block's variables.
+#[derive(Clone, Debug)]
+pub(crate) struct LocalFunction {
+    pub(crate) ret: TypeRef,
+    pub(crate) name: Ident,
+    pub(crate) params: Vec<Param>,
+    pub(crate) body: LambdaBody,
 }

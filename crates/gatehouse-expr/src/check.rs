@@ -9,6 +9,7 @@
 
 mod call;
 mod expr;
+mod function;
 mod ops;
 mod stmt;
 
@@ -37,13 +38,25 @@ pub(crate) struct Checker {
     loops: usize,
     breakables: usize,
     catches: usize,
-    /// Return types seen in the block bodies of the lambdas being checked, innermost last.
-    lambda_returns: Vec<Vec<Ty>>,
+    /// What `return` returns from, innermost last: a lambda (collecting the types returned)
+    /// or a local function (with its declared type). Empty at the top of a `@{ }` block.
+    returns: Vec<ReturnFrame>,
+    /// Local functions declared in each scope (parallel to `scopes`), by name and index.
+    function_names: Vec<Vec<(String, usize)>>,
+    /// Every local function's signature and, once its declaration is checked, its body.
+    functions: Vec<function::Declared>,
 }
 
-/// The checked program, its frame size, and the problems found.
+/// What a `return` statement returns from.
+enum ReturnFrame {
+    Lambda(Vec<Ty>),
+    Function(Ty),
+}
+
+/// The checked program, its local functions, its frame size, and the problems found.
 pub(crate) struct Checked {
     pub(crate) program: Program,
+    pub(crate) functions: Vec<crate::ir::Function>,
     pub(crate) slots: usize,
     pub(crate) problems: Vec<Problem>,
 }
@@ -77,13 +90,20 @@ impl Checker {
             loops: 0,
             breakables: 0,
             catches: 0,
-            lambda_returns: Vec::new(),
+            returns: Vec::new(),
+            function_names: vec![Vec::new()],
+            functions: Vec::new(),
         }
     }
 
     fn finish(self, program: Program) -> Checked {
         Checked {
             program,
+            functions: self
+                .functions
+                .into_iter()
+                .map(function::Declared::finish)
+                .collect(),
             slots: self.slots,
             problems: self.problems,
         }
@@ -102,10 +122,12 @@ impl Checker {
 
     fn push_scope(&mut self) {
         self.scopes.push(Vec::new());
+        self.function_names.push(Vec::new());
     }
 
     fn pop_scope(&mut self) {
         self.scopes.pop();
+        self.function_names.pop();
     }
 
     /// A fresh frame slot.

@@ -19,6 +19,11 @@ pub enum EvalError {
     #[error("Expression evaluation failed. {message}")]
     Argument { message: String },
 
+    /// A cryptographic operation failed (`CryptographicException`): a key or IV of the wrong
+    /// size, or padding that does not check out when decrypting.
+    #[error("Expression evaluation failed. {message}")]
+    Cryptographic { message: String },
+
     /// A collection grew past the size limit.
     #[error("Expression evaluation failed. A collection exceeded the limit of {limit} items.")]
     CollectionLimit { limit: usize },
@@ -82,6 +87,10 @@ pub enum EvalError {
     #[error("Expression evaluation failed. A string exceeded the limit of {limit} characters.")]
     StringLimit { limit: usize },
 
+    /// Text that is not XML, or XML a tree cannot hold (`XmlException`).
+    #[error("Expression evaluation failed. {message}")]
+    Xml { message: String },
+
     /// The expression threw (`throw new Exception("…")`).
     #[error("Expression evaluation failed. {message}")]
     Thrown { type_name: String, message: String },
@@ -98,6 +107,7 @@ impl EvalError {
     pub fn exception_type(&self) -> &str {
         match self {
             EvalError::Argument { .. } => "ArgumentException",
+            EvalError::Cryptographic { .. } => "CryptographicException",
             EvalError::DivideByZero => "DivideByZeroException",
             EvalError::Format { .. } => "FormatException",
             EvalError::IndexOutOfRange => "IndexOutOfRangeException",
@@ -110,6 +120,7 @@ impl EvalError {
             EvalError::NullReference => "NullReferenceException",
             EvalError::NotSupported { .. } => "NotSupportedException",
             EvalError::Overflow => "OverflowException",
+            EvalError::Xml { .. } => "XmlException",
             EvalError::Thrown { type_name, .. } => type_name,
             EvalError::StepLimit { .. }
             | EvalError::CollectionLimit { .. }

@@ -62,6 +62,7 @@ impl Default for Limits {
 /// One evaluation's state.
 pub(crate) struct Machine<'a> {
     pub(crate) host: &'a dyn Host,
+    functions: &'a [crate::ir::Function],
     limits: Limits,
     frame: Vec<Value>,
     steps: u64,
@@ -72,7 +73,7 @@ pub(crate) struct Machine<'a> {
 
 /// Runs a compiled program.
 pub(crate) fn run(
-    program: &Program,
+    (program, functions): (&Program, &[crate::ir::Function]),
     slots: usize,
     host: &dyn Host,
     limits: Limits,
@@ -83,6 +84,7 @@ pub(crate) fn run(
     }
     let mut machine = Machine {
         host,
+        functions,
         limits,
         frame,
         steps: 0,
@@ -130,6 +132,11 @@ impl<'a> Machine<'a> {
             });
         }
         Ok(())
+    }
+
+    /// The limits this evaluation runs under.
+    pub(crate) fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// C# `ToString()` of a value (null is empty).
@@ -259,6 +266,7 @@ impl<'a> Machine<'a> {
                 value,
                 prefix,
             } => self.update(place, *op, value, *prefix),
+            Node::Invoke(id, args) => self.invoke_function(*id, args),
             _ => Err(EvalError::NotSupported {
                 what: format!("{node:?}"),
             }),
@@ -364,13 +372,7 @@ impl<'a> Machine<'a> {
         let Value::Lambda(Lambda(lambda)) = function else {
             return Err(EvalError::cast(function.type_name(), "System.Delegate"));
         };
-        self.depth += 1;
-        if self.depth > self.limits.max_depth {
-            self.depth -= 1;
-            return Err(EvalError::DepthLimit {
-                limit: self.limits.max_depth,
-            });
-        }
+        self.enter()?;
 
         for (slot, value) in lambda.params.iter().zip(args) {
             self.set_local(*slot, value.clone());
@@ -381,6 +383,54 @@ impl<'a> Machine<'a> {
         };
         self.depth -= 1;
         result
+    }
+
+    /// Calls local function `id`: arguments are evaluated in the caller's frame, then the
+    /// function's slots are saved, so a recursive call leaves its caller's locals as they were.
+    fn invoke_function(&mut self, id: usize, args: &[Node]) -> Result<Value, EvalError> {
+        let functions = self.functions;
+        let Some(function) = functions.get(id) else {
+            return Err(EvalError::NotSupported {
+                what: "A local function that did not compile".to_owned(),
+            });
+        };
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            values.push(self.eval(arg)?);
+        }
+        self.enter()?;
+
+        let (first, end) = (usize::from(function.frame.0), usize::from(function.frame.1));
+        let saved: Vec<Value> = self
+            .frame
+            .get(first..end)
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default();
+        for (slot, value) in function.params.iter().zip(values) {
+            self.set_local(*slot, value);
+        }
+        let result = match &function.body {
+            LambdaBody::Expr(node) => self.eval(node),
+            LambdaBody::Block(stmt) => self.run_lambda_block(stmt),
+        };
+        if let Some(slots) = self.frame.get_mut(first..end) {
+            slots.clone_from_slice(&saved);
+        }
+
+        self.depth -= 1;
+        result
+    }
+
+    /// Counts one level of call nesting against the depth limit.
+    fn enter(&mut self) -> Result<(), EvalError> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            self.depth -= 1;
+            return Err(EvalError::DepthLimit {
+                limit: self.limits.max_depth,
+            });
+        }
+        Ok(())
     }
 
     /// Invokes a predicate lambda.
@@ -421,6 +471,10 @@ impl<'a> Machine<'a> {
                 let key = self.eval(key)?;
                 stdlib::call(self, setter, target, vec![key, value]).map(drop)
             }
+            Place::Member { target, setter, .. } => {
+                let target = self.eval(target)?;
+                stdlib::call(self, setter, target, vec![value]).map(drop)
+            }
         }
     }
 
@@ -436,6 +490,15 @@ impl<'a> Machine<'a> {
                 let target = self.eval(target)?;
                 let key = self.eval(key)?;
                 stdlib::call(self, getter, target, vec![key])
+            }
+            Place::Member { target, getter, .. } => {
+                let target = self.eval(target)?;
+                match getter {
+                    Some(prop) => stdlib::get(self, target, prop),
+                    None => Err(EvalError::NotSupported {
+                        what: "Reading a write-only property".to_owned(),
+                    }),
+                }
             }
         }
     }

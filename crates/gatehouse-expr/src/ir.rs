@@ -19,6 +19,15 @@ pub(crate) struct Lambda {
     pub(crate) body: LambdaBody,
 }
 
+/// A compiled local function. Its parameters and locals are the frame slots in
+/// `frame.0..frame.1`, which the evaluator saves and restores around each call.
+#[derive(Debug)]
+pub(crate) struct Function {
+    pub(crate) params: Vec<Slot>,
+    pub(crate) body: LambdaBody,
+    pub(crate) frame: (Slot, Slot),
+}
+
 #[derive(Debug)]
 pub(crate) enum LambdaBody {
     Expr(Node),
@@ -36,8 +45,27 @@ pub(crate) enum Conversion {
     FromJson(Ty),
     /// Implicit conversion into a `JToken` (`obj["a"] = "x"`).
     ToJson,
+    /// `(string)element`, `(int)attribute`…: LINQ to XML's explicit conversions.
+    FromXml(Ty),
+    /// A string where an `XName` or `XNamespace` is expected: C#'s implicit conversions.
+    ToXml(crate::types::XmlTy),
     /// `(T?)x` and other conversions that keep the value.
     Identity,
+    /// `DateTime` to `DateTimeOffset`, implicit in C#: offset 0, since local time is UTC.
+    ToOffset,
+    /// `(byte)x`, `(short)x`…: the integer types carried as `int` or `long` keep only their
+    /// own bits, as C#'s unchecked conversions do.
+    Narrow(Narrow),
+}
+
+/// An integer type narrower than the `int` or `long` that carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Narrow {
+    Byte,
+    SByte,
+    Short,
+    UShort,
+    UInt,
 }
 
 /// Unary operators, typed.
@@ -68,6 +96,12 @@ pub(crate) enum Place {
         target: Box<Node>,
         key: Box<Node>,
         getter: Func,
+        setter: Func,
+    },
+    /// `target.Name = value`, through the property's setter (and getter for `+=`).
+    Member {
+        target: Box<Node>,
+        getter: Option<Prop>,
         setter: Func,
     },
 }
@@ -121,6 +155,8 @@ pub(crate) enum Node {
     },
     Lambda(std::sync::Arc<Lambda>),
     Throw(Box<Node>),
+    /// A call of local function `id` (an index into the expression's functions).
+    Invoke(usize, Vec<Node>),
 }
 
 /// A call of a built-in method, property getter with arguments, indexer or constructor.

@@ -50,9 +50,10 @@ pub use crate::error::{EXPRESSION_FAILURE_REASON, EvalError};
 pub use crate::eval::Limits;
 pub use crate::host::{Host, HostObject, Message, StaticHost, UrlKind};
 pub use crate::value::{
-    DateTime, DateTimeKind, DateTimeOffset, Dict, EnumType, EnumValue, HashAlgorithm, Hasher,
-    JPrim, JToken, JTokenKind, Jwt, Lambda, List, MessagePart, MessageRef, RegexGroup, RegexMatch,
-    RegexPart, TimeSpan, Value,
+    ByteArray, DateTime, DateTimeKind, DateTimeOffset, Dict, EnumType, EnumValue, HashAlgorithm,
+    Hasher, JPrim, JToken, JTokenKind, Jwt, Lambda, List, MessagePart, MessageRef, Random,
+    RegexGroup, RegexMatch, RegexPart, StringBuilder, Symmetric, TimeSpan, Value, XAttribute,
+    XDocument, XElement, XName, XNode, XmlValue,
 };
 
 use crate::diag::{LineMap, Problem, Span};
@@ -68,6 +69,7 @@ pub struct Expression {
 struct Compiled {
     source: Arc<str>,
     program: Arc<Program>,
+    functions: Arc<[ir::Function]>,
     slots: usize,
     limits: Limits,
 }
@@ -84,10 +86,12 @@ struct Compiled {
 /// constructs Gatehouse does not support, and a block path without `return`.
 pub fn compile(text: &str, origin: Position) -> Result<Expression, Vec<Diagnostic>> {
     let map = LineMap::new(text, origin);
-    let (program, slots) = compile_program(text).map_err(|problems| diagnostics(&map, problems))?;
+    let (program, functions, slots) =
+        compile_program(text).map_err(|problems| diagnostics(&map, problems))?;
     let compiled = Compiled {
         source: text.into(),
         program: Arc::new(program),
+        functions: functions.into(),
         slots,
         limits: Limits::default(),
     };
@@ -96,7 +100,10 @@ pub fn compile(text: &str, origin: Position) -> Result<Expression, Vec<Diagnosti
     })
 }
 
-fn compile_program(text: &str) -> Result<(Program, usize), Vec<Problem>> {
+/// A compiled program, its local functions and its frame size.
+type Parts = (Program, Vec<ir::Function>, usize);
+
+fn compile_program(text: &str) -> Result<Parts, Vec<Problem>> {
     let (is_block, body_end) = delimiters(text).map_err(|problem| vec![problem])?;
     let (tokens, mut problems) = lexer::lex(text, 2, body_end);
 
@@ -116,7 +123,9 @@ fn compile_program(text: &str) -> Result<(Program, usize), Vec<Problem>> {
     };
 
     match checked {
-        Some(checked) if checked.problems.is_empty() => Ok((checked.program, checked.slots)),
+        Some(checked) if checked.problems.is_empty() => {
+            Ok((checked.program, checked.functions, checked.slots))
+        }
         Some(checked) => Err(checked.problems),
         None => Err(problems),
     }
@@ -161,7 +170,8 @@ impl Expression {
     /// the limit it exceeded.
     pub fn evaluate(&self, host: &dyn Host) -> Result<Value, EvalError> {
         let compiled = &*self.inner;
-        eval::run(&compiled.program, compiled.slots, host, compiled.limits)
+        let program = (&*compiled.program, &*compiled.functions);
+        eval::run(program, compiled.slots, host, compiled.limits)
     }
 
     /// Evaluates a condition (`<when condition="@(…)">`).

@@ -5,6 +5,8 @@
 //! runs). Names are matched only here, at compile time; the compiled form holds [`Prop`] and
 //! [`Func`] enums.
 
+pub(crate) mod array;
+pub(crate) mod cipher;
 pub(crate) mod coll;
 pub(crate) mod convert;
 pub(crate) mod crypto;
@@ -16,8 +18,10 @@ pub(crate) mod misc;
 pub(crate) mod out;
 pub(crate) mod regex;
 pub(crate) mod string;
+pub(crate) mod text;
 pub(crate) mod time;
 pub(crate) mod uri;
+pub(crate) mod xml;
 
 use crate::error::EvalError;
 use crate::eval::Machine;
@@ -35,12 +39,17 @@ pub(crate) enum Prop {
     Jwt(jwt::JwtProp),
     Regex(regex::RegexProp),
     Uri(uri::UriProp),
+    Cipher(cipher::CipherProp),
+    Crypto(crypto::CryptoProp),
+    Text(text::TextProp),
+    Xml(xml::XmlProp),
 }
 
 /// A method, static method, indexer or constructor.
 #[derive(Clone, Debug)]
 pub(crate) enum Func {
     Host(host::HostFn),
+    Array(array::ArrayFn),
     Str(string::StrFn),
     Conv(convert::ConvFn),
     Coll(coll::CollFn),
@@ -50,6 +59,9 @@ pub(crate) enum Func {
     Misc(misc::MiscFn),
     Jwt(jwt::JwtFn),
     Crypto(crypto::CryptoFn),
+    Cipher(cipher::CipherFn),
+    Text(text::TextFn),
+    Xml(xml::XmlFn),
     Regex(regex::RegexFn),
     Uri(uri::UriFn),
     Out(out::OutFn),
@@ -80,12 +92,17 @@ pub(crate) enum Class {
     WebUtility,
     Uri,
     BitConverter,
+    Array,
     Enum(EnumType),
     StringComparer,
     Object,
     Regex,
     /// `SHA256`, `HMACSHA256`…: the algorithm and whether it is the HMAC class.
     Hasher(crate::value::HashAlgorithm, bool),
+    /// `Aes`, `SymmetricAlgorithm` and the other AES class names.
+    Symmetric,
+    /// `XDocument`, `XElement`, `XName`, `XNamespace`…
+    Xml(crate::types::XmlTy),
 }
 
 impl Class {
@@ -97,6 +114,12 @@ impl Class {
         }
         if let Some((algorithm, hmac)) = crypto::hasher_named(name) {
             return Some(Class::Hasher(algorithm, hmac));
+        }
+        if cipher::is_symmetric_type(name) {
+            return Some(Class::Symmetric);
+        }
+        if let Some(crate::types::Ty::Xml(x)) = crate::types::simple_type(name) {
+            return Some(Class::Xml(x));
         }
         Some(match name {
             "String" | "string" => Class::String,
@@ -121,6 +144,7 @@ impl Class {
             "WebUtility" => Class::WebUtility,
             "Uri" => Class::Uri,
             "BitConverter" => Class::BitConverter,
+            "Array" => Class::Array,
             "StringComparer" => Class::StringComparer,
             "Object" | "object" => Class::Object,
             "Regex" => Class::Regex,
@@ -173,7 +197,11 @@ fn instance_property(ty: &Ty, name: &str) -> Option<Member> {
         .or_else(|| misc::property(ty, name))
         .or_else(|| jwt::property(ty, name))
         .or_else(|| regex::property(ty, name))
-        .or_else(|| uri::property(ty, name))?;
+        .or_else(|| uri::property(ty, name))
+        .or_else(|| cipher::property(ty, name))
+        .or_else(|| crypto::property(ty, name))
+        .or_else(|| text::property(ty, name))
+        .or_else(|| xml::property(ty, name))?;
     Some(Member::Prop(found.0, found.1))
 }
 
@@ -187,6 +215,7 @@ fn static_member(class: Class, name: &str) -> Option<Member> {
         .or_else(|| time::static_member(class, name))
         .or_else(|| convert::static_member(class, name))
         .or_else(|| misc::static_member(class, name))
+        .or_else(|| xml::static_member(class, name))
 }
 
 /// One area's method resolver: `None` when the call is not in its area.
@@ -194,7 +223,11 @@ type Resolver = fn(&Sig<'_>) -> Option<Result<(Func, Ty), String>>;
 
 /// Resolves a method call, or explains why none matches.
 pub(crate) fn method(sig: &Sig<'_>) -> Result<(Func, Ty), String> {
-    let resolvers: [Resolver; 11] = [
+    let resolvers: [Resolver; 15] = [
+        array::method,
+        cipher::method,
+        text::method,
+        xml::method,
         jwt::method,
         crypto::method,
         regex::method,
@@ -242,11 +275,22 @@ pub(crate) fn indexer(target: &Ty, key: &Ty) -> Option<(Func, Ty)> {
         .or_else(|| coll::indexer(target, key))
         .or_else(|| jwt::indexer(target, key))
         .or_else(|| regex::indexer(target, key))
+        .or_else(|| text::indexer(target, key))
 }
 
 /// Resolves `target[key] = value`; returns the setter.
 pub(crate) fn index_setter(target: &Ty) -> Option<(Func, Ty)> {
-    json::index_setter(target).or_else(|| coll::index_setter(target))
+    json::index_setter(target)
+        .or_else(|| coll::index_setter(target))
+        .or_else(|| text::index_setter(target))
+}
+
+/// Resolves `target.Name = value` on a property with a setter; returns the setter, called
+/// with the value as its one argument, and the property's type.
+pub(crate) fn property_setter(target: &Ty, name: &str) -> Option<(Func, Ty)> {
+    cipher::setter(target, name)
+        .or_else(|| crypto::setter(target, name))
+        .or_else(|| text::setter(target, name))
 }
 
 /// Resolves `new T(args)`.
@@ -256,6 +300,9 @@ pub(crate) fn constructor(ty: &Ty, args: &[Ty]) -> Option<Result<Func, String>> 
         .or_else(|| time::constructor(ty, args))
         .or_else(|| misc::constructor(ty, args))
         .or_else(|| crypto::constructor(ty, args))
+        .or_else(|| cipher::constructor(ty, args))
+        .or_else(|| text::constructor(ty, args))
+        .or_else(|| xml::constructor(ty, args))
         .or_else(|| uri::constructor(ty, args))
 }
 
@@ -270,6 +317,10 @@ pub(crate) fn get(m: &mut Machine<'_>, target: Value, prop: &Prop) -> Result<Val
         Prop::Jwt(p) => jwt::get(target, *p),
         Prop::Regex(p) => regex::get(target, *p),
         Prop::Uri(p) => uri::get(target, *p),
+        Prop::Cipher(p) => cipher::get(target, *p),
+        Prop::Crypto(p) => crypto::get(target, *p),
+        Prop::Text(p) => text::get(target, *p),
+        Prop::Xml(p) => xml::get(target, *p),
     }
 }
 
@@ -282,6 +333,7 @@ pub(crate) fn call(
 ) -> Result<Value, EvalError> {
     match func {
         Func::Host(f) => host::call(m, f, target, args),
+        Func::Array(f) => array::call(m, f, args),
         Func::Str(f) => string::call(m, *f, target, args),
         Func::Conv(f) => convert::call(m, *f, target, args),
         Func::Coll(f) => coll::call(m, f, target, args),
@@ -291,6 +343,9 @@ pub(crate) fn call(
         Func::Misc(f) => misc::call(m, f, target, args),
         Func::Jwt(f) => jwt::call(m, *f, target, args),
         Func::Crypto(f) => crypto::call(*f, target, args),
+        Func::Cipher(f) => cipher::call(m, *f, target, args),
+        Func::Text(f) => text::call(m, *f, target, args),
+        Func::Xml(f) => xml::call(m, *f, target, args),
         Func::Regex(f) => regex::call(m, f, target, args),
         Func::Uri(f) => uri::call(m, *f, &args),
         Func::Out(f) => out::call(m, f, target, args),

@@ -41,6 +41,89 @@ pub(crate) enum HostTy {
     Group,
 }
 
+/// The static type of a LINQ to XML object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum XmlTy {
+    Document,
+    Element,
+    /// `XNode`: any node, documents included.
+    Node,
+    /// `XContainer`: a document or an element.
+    Container,
+    Attribute,
+    Name,
+    Namespace,
+    Text,
+    CData,
+    Comment,
+}
+
+impl XmlTy {
+    fn name(self) -> &'static str {
+        match self {
+            XmlTy::Document => "XDocument",
+            XmlTy::Element => "XElement",
+            XmlTy::Node => "XNode",
+            XmlTy::Container => "XContainer",
+            XmlTy::Attribute => "XAttribute",
+            XmlTy::Name => "XName",
+            XmlTy::Namespace => "XNamespace",
+            XmlTy::Text => "XText",
+            XmlTy::CData => "XCData",
+            XmlTy::Comment => "XComment",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        [
+            XmlTy::Document,
+            XmlTy::Element,
+            XmlTy::Node,
+            XmlTy::Container,
+            XmlTy::Attribute,
+            XmlTy::Name,
+            XmlTy::Namespace,
+            XmlTy::Text,
+            XmlTy::CData,
+            XmlTy::Comment,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+    }
+
+    /// Whether a value of type `from` is also one of this type (`XElement` is an `XNode`…).
+    fn includes(self, from: XmlTy) -> bool {
+        use XmlTy::*;
+        self == from
+            || match self {
+                Node => matches!(
+                    from,
+                    Document | Element | Container | Text | CData | Comment
+                ),
+                Container => matches!(from, Document | Element),
+                Text => from == CData,
+                _ => false,
+            }
+    }
+
+    /// Whether `value` is an instance of this type.
+    fn accepts(self, value: &crate::value::XmlValue) -> bool {
+        use crate::value::{XNode, XmlValue};
+        let actual = match value {
+            XmlValue::Document(_) => XmlTy::Document,
+            XmlValue::Node(XNode::Element(_)) => XmlTy::Element,
+            XmlValue::Node(XNode::Text(_)) => XmlTy::Text,
+            XmlValue::Node(XNode::CData(_)) => XmlTy::CData,
+            XmlValue::Node(XNode::Comment(_)) => XmlTy::Comment,
+            XmlValue::Node(XNode::Instruction(..)) => XmlTy::Node,
+            XmlValue::Attribute(_) => XmlTy::Attribute,
+            XmlValue::Name(_) => XmlTy::Name,
+            XmlValue::Namespace(_) => XmlTy::Namespace,
+        };
+        self.includes(actual)
+    }
+}
+
 /// A static type.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Ty {
@@ -82,6 +165,9 @@ pub(crate) enum Ty {
     Enum(EnumType),
     Message(MessagePart),
     Random,
+    StringBuilder,
+    /// An AES object; the abstract `SymmetricAlgorithm` and `Aes` types resolve to it too.
+    Symmetric,
     Jwt,
     JwtClaims,
     /// A hash algorithm object; `None` for the abstract `HashAlgorithm`.
@@ -92,6 +178,7 @@ pub(crate) enum Ty {
     Uri,
     /// A caught exception (`catch (Exception ex)`): only `Message` is readable.
     Exception,
+    Xml(XmlTy),
     Lambda,
 }
 
@@ -194,6 +281,9 @@ impl Ty {
             (_, Ty::Null) => self.admits_null() || matches!(self, Ty::Nullable(_)),
             (Ty::Long, Ty::Int | Ty::Char) | (Ty::Int, Ty::Char) => true,
             (Ty::Double, Ty::Int | Ty::Long | Ty::Char) => true,
+            (Ty::DateTimeOffset, Ty::DateTime) => true,
+            (Ty::Xml(XmlTy::Name | XmlTy::Namespace), Ty::String) => true,
+            (Ty::Xml(to), Ty::Xml(from)) => to.includes(*from),
             (Ty::Nullable(inner), from) => inner.assignable_from(from),
             (Ty::JToken, from) => from.is_json() || from.is_json_convertible(),
             (Ty::JValue, from) => from.is_json_convertible(),
@@ -221,6 +311,7 @@ impl Ty {
             Ty::Nullable(t) => format!("{}?", t.display()),
             Ty::Enum(e) => e.name().to_owned(),
             Ty::Host(h) => host_type_name(*h).to_owned(),
+            Ty::Xml(x) => x.name().to_owned(),
             other => simple_name(other).to_owned(),
         }
     }
@@ -243,7 +334,9 @@ impl Ty {
             | (Ty::TimeSpan, Value::TimeSpan(_))
             | (Ty::Guid, Value::Guid(_))
             | (Ty::Certificate, Value::Certificate(_))
-            | (Ty::Random, Value::Random) => true,
+            | (Ty::Random, Value::Random(_))
+            | (Ty::StringBuilder, Value::Builder(_))
+            | (Ty::Symmetric, Value::Symmetric(_)) => true,
             (Ty::Array(_), Value::List(l)) => l.is_array(),
             (Ty::List(_) | Ty::Seq(_), Value::List(_)) => true,
             (Ty::Dict(..), Value::Dict(_)) | (Ty::Pair(..), Value::Pair(_)) => true,
@@ -252,6 +345,7 @@ impl Ty {
             (Ty::Anonymous(_), Value::Anonymous(_)) => true,
             (Ty::Jwt, Value::Jwt(_)) | (Ty::JwtClaims, Value::JwtClaims(_)) => true,
             (Ty::Hasher(_), Value::Hasher(_)) | (Ty::Uri, Value::Uri(_)) => true,
+            (Ty::Xml(x), Value::Xml(value)) => x.accepts(value),
             (Ty::RegexMatch, Value::Regex(_, crate::value::RegexPart::Match)) => true,
             (Ty::RegexGroup, Value::Regex(_, crate::value::RegexPart::Group(_))) => true,
             (json, Value::Json(token)) => json_accepts(json, token.kind()),
@@ -300,6 +394,8 @@ fn simple_name(ty: &Ty) -> &'static str {
         Ty::Message(MessagePart::Headers) => "IReadOnlyDictionary<string, string[]>",
         Ty::Message(MessagePart::Body) => "IMessageBody",
         Ty::Random => "Random",
+        Ty::StringBuilder => "StringBuilder",
+        Ty::Symmetric => "SymmetricAlgorithm",
         Ty::Exception => "Exception",
         Ty::Jwt => "Jwt",
         Ty::JwtClaims => "IReadOnlyDictionary<string, string[]>",
@@ -358,12 +454,44 @@ pub(crate) fn resolve_type(ty: &TypeRef) -> Result<Ty, String> {
     }
 }
 
+/// The narrow integer type a cast names (`byte`, `System.Int16`…), if it is one.
+pub(crate) fn narrow_type(ty: &TypeRef) -> Option<crate::ir::Narrow> {
+    use crate::ir::Narrow;
+    let name = match &ty.kind {
+        TypeKind::Predefined(kw) => kw.as_str(),
+        TypeKind::Named { path, args } if args.is_empty() => path.last()?.as_str(),
+        _ => return None,
+    };
+    Some(match name {
+        "byte" | "Byte" => Narrow::Byte,
+        "sbyte" | "SByte" => Narrow::SByte,
+        "short" | "Int16" => Narrow::Short,
+        "ushort" | "UInt16" => Narrow::UShort,
+        "uint" | "UInt32" => Narrow::UInt,
+        _ => return None,
+    })
+}
+
 fn is_byte(ty: &TypeRef) -> bool {
     matches!(&ty.kind, TypeKind::Array(elem) if matches!(elem.kind, TypeKind::Predefined(Kw::Byte)))
 }
 
 pub(crate) fn unsupported_type(name: &str) -> String {
+    if not_allowed_by_apim(name) {
+        return format!(
+            "the type '{name}' is not among the types APIM allows in policy expressions; use LINQ to XML ('XDocument', 'XElement')"
+        );
+    }
     format!("the type '{name}' is not supported by Gatehouse")
+}
+
+/// XML types policies reach for that APIM itself refuses in expressions.
+pub(crate) fn not_allowed_by_apim(name: &str) -> bool {
+    let short = name.rsplit('.').next().unwrap_or(name);
+    matches!(
+        short,
+        "XmlDocument" | "XmlReader" | "XmlWriter" | "XmlNode" | "XmlElement"
+    )
 }
 
 fn predefined(kw: Kw) -> Option<Ty> {
@@ -382,7 +510,9 @@ fn predefined(kw: Kw) -> Option<Ty> {
 
 /// Drops a namespace the policy may spell out (`System.`, `Newtonsoft.Json.Linq.`…).
 pub(crate) fn strip_namespace(path: &str) -> &str {
-    const NAMESPACES: [&str; 10] = [
+    const NAMESPACES: [&str; 12] = [
+        "System.Xml.Linq.",
+        "System.Xml.",
         "System.Collections.Generic.",
         "System.Security.Cryptography.X509Certificates.",
         "System.Security.Cryptography.",
@@ -445,6 +575,9 @@ pub(crate) fn simple_type(name: &str) -> Option<Ty> {
         "IResponse" => Ty::Message(MessagePart::Whole),
         "IMessageBody" => Ty::Message(MessagePart::Body),
         "Random" => Ty::Random,
+        "StringBuilder" => Ty::StringBuilder,
+        name if XmlTy::from_name(name).is_some() => Ty::Xml(XmlTy::from_name(name)?),
+        name if crate::stdlib::cipher::is_symmetric_type(name) => Ty::Symmetric,
         "Exception" => Ty::Exception,
         "Jwt" => Ty::Jwt,
         "Match" => Ty::RegexMatch,

@@ -9,7 +9,9 @@ mod enums;
 mod format;
 mod json;
 mod jwt;
+mod objects;
 mod time;
+pub(crate) mod xml;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -23,8 +25,11 @@ pub(crate) use self::json::MAX_DEPTH as JSON_MAX_DEPTH;
 pub(crate) use self::json::from_json_text;
 pub use self::json::{JPrim, JToken, JTokenKind};
 pub use self::jwt::Jwt;
+pub(crate) use self::objects::{CIPHER_MODE_CBC, PADDING_PKCS7, SymmetricState, random_bytes};
+pub use self::objects::{Random, StringBuilder, Symmetric};
 pub use self::time::{DateTime, DateTimeKind, DateTimeOffset, TimeSpan};
 pub(crate) use self::time::{TICKS_PER_SECOND, format_date_time, parse_date_time as parse_date};
+pub use self::xml::{XAttribute, XDocument, XElement, XName, XNode, XmlValue};
 use crate::context::{MessageData, Str};
 use crate::host::HostObject;
 
@@ -41,8 +46,8 @@ pub enum Value {
     Long(i64),
     Double(f64),
     Str(Str),
-    /// `byte[]`.
-    Bytes(Arc<[u8]>),
+    /// `byte[]`, writable through every reference.
+    Bytes(ByteArray),
     DateTime(DateTime),
     DateTimeOffset(DateTimeOffset),
     TimeSpan(TimeSpan),
@@ -70,7 +75,13 @@ pub enum Value {
     /// An `IResponse` stored by `send-request`, or one of its parts.
     Message(MessageRef),
     /// `System.Random`.
-    Random,
+    Random(Random),
+    /// `System.Text.StringBuilder`.
+    Builder(StringBuilder),
+    /// An AES object (`Aes.Create()`), a `SymmetricAlgorithm`.
+    Symmetric(Symmetric),
+    /// A LINQ to XML object: document, element or other node, attribute, name, namespace.
+    Xml(XmlValue),
     /// APIM's `Jwt` (`AsJwt()`, `validate-jwt` output variables).
     Jwt(Arc<Jwt>),
     /// `Jwt.Claims`.
@@ -93,11 +104,38 @@ pub enum HashAlgorithm {
     Sha512,
 }
 
-/// A hash algorithm object; with a key it computes an HMAC.
-#[derive(Clone, Debug, PartialEq)]
+/// A hash algorithm object; with a key it computes an HMAC. The key is shared by every
+/// reference to the object, so `hmac.Key = k` (or `new HMACSHA256 { Key = k }`) is seen by
+/// all of them, as in .NET.
+#[derive(Clone, Debug)]
 pub struct Hasher {
     pub algorithm: HashAlgorithm,
-    pub key: Option<Arc<[u8]>>,
+    key: Arc<Mutex<Option<Arc<[u8]>>>>,
+}
+
+impl Hasher {
+    /// A hash object; `key` makes it an HMAC.
+    pub fn new(algorithm: HashAlgorithm, key: Option<Arc<[u8]>>) -> Self {
+        Self {
+            algorithm,
+            key: Arc::new(Mutex::new(key)),
+        }
+    }
+
+    /// The HMAC key, if this is an HMAC.
+    pub fn key(&self) -> Option<Arc<[u8]>> {
+        lock(&self.key).clone()
+    }
+
+    pub(crate) fn set_key(&self, key: Arc<[u8]>) {
+        *lock(&self.key) = Some(key);
+    }
+}
+
+impl PartialEq for Hasher {
+    fn eq(&self, other: &Self) -> bool {
+        self.algorithm == other.algorithm && self.key() == other.key()
+    }
 }
 
 /// The groups of one regular-expression match: group 0 is the whole match. Each group has its
@@ -180,6 +218,7 @@ impl Value {
                 Value::Anonymous(fields.iter().map(|(n, v)| (n.clone(), copy(v))).collect())
             }
             Value::Json(token) => Value::Json(token.deep_clone()),
+            Value::Bytes(bytes) => Value::Bytes(ByteArray::from(bytes.to_vec())),
             other => other.clone(),
         }
     }
@@ -217,7 +256,10 @@ impl Value {
             Value::Host(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.Expressions",
             Value::Enum(e) => e.ty.type_name(),
             Value::Message(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.IResponse",
-            Value::Random => "System.Random",
+            Value::Random(_) => "System.Random",
+            Value::Builder(_) => "System.Text.StringBuilder",
+            Value::Symmetric(_) => "System.Security.Cryptography.Aes",
+            Value::Xml(xml) => xml.type_name(),
             Value::Jwt(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.Expressions.Jwt",
             Value::JwtClaims(_) => {
                 "System.Collections.Generic.IReadOnlyDictionary`2[System.String,System.String[]]"
@@ -236,7 +278,10 @@ impl Value {
 impl PartialEq for Value {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Value::Null, Value::Null) | (Value::Random, Value::Random) => true,
+            (Value::Null, Value::Null) | (Value::Random(_), Value::Random(_)) => true,
+            (Value::Builder(a), Value::Builder(b)) => a.same(b) || a.text() == b.text(),
+            (Value::Symmetric(a), Value::Symmetric(b)) => a.same(b),
+            (Value::Xml(a), Value::Xml(b)) => a.equals(b) || a.display() == b.display(),
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Char(a), Value::Char(b)) => a == b,
             (Value::Int(a), Value::Int(b)) => a == b,
@@ -448,6 +493,64 @@ fn drop_iteratively(mut stack: Vec<Value>) {
 impl fmt::Debug for List {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.items()).finish()
+    }
+}
+
+/// A shared `byte[]`: fixed in length, its items writable through every reference
+/// (`bytes[0] = 1`, `Array.Copy` into it), as .NET arrays are.
+#[derive(Clone)]
+pub struct ByteArray(Arc<Mutex<Vec<u8>>>);
+
+impl ByteArray {
+    pub fn len(&self) -> usize {
+        lock(&self.0).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The byte at `index`, if in range.
+    pub fn get(&self, index: usize) -> Option<u8> {
+        lock(&self.0).get(index).copied()
+    }
+
+    /// A copy of the content, taken under the lock.
+    pub fn to_vec(&self) -> Vec<u8> {
+        lock(&self.0).clone()
+    }
+
+    /// Runs `f` on the content. The slice keeps the array's length fixed, as in .NET.
+    pub(crate) fn with_bytes<R>(&self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        f(&mut lock(&self.0))
+    }
+
+    pub(crate) fn same(&self, other: &ByteArray) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl From<Vec<u8>> for ByteArray {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(Arc::new(Mutex::new(bytes)))
+    }
+}
+
+impl From<&[u8]> for ByteArray {
+    fn from(bytes: &[u8]) -> Self {
+        Self::from(bytes.to_vec())
+    }
+}
+
+impl PartialEq for ByteArray {
+    fn eq(&self, other: &Self) -> bool {
+        self.same(other) || self.to_vec() == other.to_vec()
+    }
+}
+
+impl fmt::Debug for ByteArray {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "byte[{}]", self.len())
     }
 }
 

@@ -12,7 +12,7 @@ use gatehouse_expr::compile;
 use serde_json::json;
 
 /// Expressions of the corpus known to compile. Raise it when more do; never lower it.
-const COMPILED_FLOOR: usize = 1058;
+const COMPILED_FLOOR: usize = 1081;
 
 #[test]
 fn corpus_expressions_compile_and_the_summary_is_written() {

@@ -7,7 +7,7 @@ use super::{Checker, error_node};
 use crate::ast::{Arg, Expr, ExprKind, Ident, Initializer, LambdaBody, Param, TypeRef};
 use crate::diag::Span;
 use crate::ir::{self, Call, Node};
-use crate::stdlib::{self, Func, Recv, Sig};
+use crate::stdlib::{self, Class, Func, Recv, Sig};
 use crate::types::{Ty, resolve_type};
 
 /// Checked arguments: nodes, their types, and the result type of each lambda argument.
@@ -23,6 +23,11 @@ fn call_node(func: Func, target: Option<Node>, args: Vec<Node>) -> Node {
 
 impl Checker {
     pub(super) fn call(&mut self, callee: &Expr, args: &[Arg]) -> (Node, Ty) {
+        if let ExprKind::Name(name) = &callee.kind
+            && let Some(id) = self.lookup_function(&name.name)
+        {
+            return self.call_function(id, name, args);
+        }
         let ExprKind::Member {
             target,
             name,
@@ -45,7 +50,11 @@ impl Checker {
                 self.out_call(Recv::Static(class), None, name, args)
             }
             Resolved::Class(class) => {
-                let args = self.args(args, None, name);
+                let args = if class == Class::Array {
+                    self.array_args(args, name)
+                } else {
+                    self.args(args, None, name)
+                };
                 let sig = Sig {
                     recv: Recv::Static(class),
                     name: &name.name,
@@ -216,6 +225,20 @@ impl Checker {
         out
     }
 
+    /// Arguments of an `Array` static: lambdas take the first argument's element type.
+    fn array_args(&mut self, args: &[Arg], method: &Ident) -> Args {
+        let Some((first, rest)) = args.split_first() else {
+            return self.args(args, None, method);
+        };
+        let mut out = self.args(std::slice::from_ref(first), None, method);
+        let elem = out.types.first().and_then(Ty::elem);
+        let more = self.args(rest, elem, method);
+        out.nodes.extend(more.nodes);
+        out.types.extend(more.types);
+        out.lambda_results.extend(more.lambda_results);
+        out
+    }
+
     /// Checks a lambda with the given parameter types; returns it and its result type.
     fn lambda(&mut self, params: &[Param], body: &LambdaBody, param_types: &[Ty]) -> (Node, Ty) {
         self.push_scope();
@@ -234,9 +257,12 @@ impl Checker {
                 (ir::LambdaBody::Expr(node), ty)
             }
             LambdaBody::Block(stmt) => {
-                self.lambda_returns.push(Vec::new());
+                self.returns.push(super::ReturnFrame::Lambda(Vec::new()));
                 let body = self.stmt(stmt);
-                let returns = self.lambda_returns.pop().unwrap_or_default();
+                let returns = match self.returns.pop() {
+                    Some(super::ReturnFrame::Lambda(types)) => types,
+                    _ => Vec::new(),
+                };
                 (
                     ir::LambdaBody::Block(body),
                     returns.into_iter().next().unwrap_or(Ty::Void),
@@ -380,14 +406,31 @@ impl Checker {
                 let (setter, _) = stdlib::index_setter(ty)?;
                 Some(call_node(setter, Some(Node::Local(slot)), vec![key, value]))
             }
-            Initializer::Member(name) => {
-                self.problem(
-                    name.span,
-                    "object member initializers are not supported by Gatehouse",
-                );
-                None
-            }
+            Initializer::Member(name, value) => self.member_initializer(slot, ty, name, value),
         }
+    }
+
+    /// `Name = value` in `new T { … }`: the property's setter on the new object.
+    fn member_initializer(
+        &mut self,
+        slot: ir::Slot,
+        ty: &Ty,
+        name: &Ident,
+        value: &Expr,
+    ) -> Option<Node> {
+        let (node, value_ty) = self.expr(value);
+        let Some((setter, property_ty)) = stdlib::property_setter(ty, &name.name) else {
+            let message = format!(
+                "'{}' has no property '{}' that Gatehouse can set",
+                ty.display(),
+                name.name
+            );
+            self.problem(name.span, message);
+            return None;
+        };
+        self.expect_assignable(&property_ty, &value_ty, value.span);
+        let node = self.coerce(node, &value_ty, &property_ty);
+        Some(call_node(setter, Some(Node::Local(slot)), vec![node]))
     }
 
     pub(super) fn new_array(

@@ -135,6 +135,13 @@ impl Checker {
         if let Some((slot, ty)) = self.lookup(&ident.name) {
             return Resolved::Value(Node::Local(slot), ty);
         }
+        if self.lookup_function(&ident.name).is_some() {
+            let message = format!(
+                "the local function '{}' can only be called, not used as a value",
+                ident.name
+            );
+            return self.resolve_error(ident.span, message);
+        }
         if ident.name == "context" {
             return Resolved::Value(
                 Node::Const(Value::Host(HostObject::Context)),
@@ -397,14 +404,51 @@ impl Checker {
                 args,
                 ..
             } if args.len() == 1 => self.index_place(inner, &args[0]),
+            ExprKind::Member {
+                target: inner,
+                name,
+                conditional: false,
+                ..
+            } => self.member_place(inner, name),
             _ => {
                 self.problem(
                     target.span,
-                    "only local variables and indexers can be assigned in Gatehouse",
+                    "only local variables, properties and indexers can be assigned",
                 );
                 None
             }
         }
+    }
+
+    /// `target.Name = value`: a property with a setter.
+    fn member_place(&mut self, target: &Expr, name: &Ident) -> Option<(Place, Ty)> {
+        let resolved = self.resolve(target);
+        let (target_node, target_ty) = self.value_of(resolved, target.span);
+        if target_ty == Ty::Error {
+            return None;
+        }
+        let Some((setter, ty)) = stdlib::property_setter(&target_ty, &name.name) else {
+            let message = match stdlib::property(Recv::Value(&target_ty), &name.name) {
+                Some(_) => format!(
+                    "property '{}.{}' cannot be assigned to: it is read only",
+                    target_ty.display(),
+                    name.name
+                ),
+                None => missing_member(&target_ty, &name.name),
+            };
+            self.problem(name.span, message);
+            return None;
+        };
+        let getter = match stdlib::property(Recv::Value(&target_ty), &name.name) {
+            Some(Member::Prop(prop, _)) => Some(prop),
+            _ => None,
+        };
+        let place = Place::Member {
+            target: Box::new(target_node),
+            getter,
+            setter,
+        };
+        Some((place, ty))
     }
 
     fn index_place(&mut self, target: &Expr, key: &Expr) -> Option<(Place, Ty)> {
@@ -490,18 +534,9 @@ pub(super) fn common_type(a: &Ty, b: &Ty) -> Option<Ty> {
 
 /// .NET types policies reach for that Gatehouse does not provide; naming them beats "does not
 /// exist".
-const KNOWN_UNSUPPORTED_TYPES: [&str; 16] = [
-    "Array",
+const KNOWN_UNSUPPORTED_TYPES: [&str; 7] = [
     "Enumerable",
-    "XDocument",
-    "XElement",
-    "XNode",
-    "XmlDocument",
-    "XmlReader",
-    "StringBuilder",
-    "Aes",
     "RSA",
-    "Rijndael",
     "Environment",
     "File",
     "Task",
@@ -510,7 +545,7 @@ const KNOWN_UNSUPPORTED_TYPES: [&str; 16] = [
 ];
 
 fn unknown_name_message(name: &str) -> String {
-    if KNOWN_UNSUPPORTED_TYPES.contains(&name) {
+    if KNOWN_UNSUPPORTED_TYPES.contains(&name) || crate::types::not_allowed_by_apim(name) {
         return crate::types::unsupported_type(name);
     }
     format!("the name '{name}' does not exist in the current context")

@@ -4,7 +4,7 @@ use super::{Checker, error_node};
 use crate::ast::{BinOp, Expr, Pattern, TypeRef, UnOp};
 use crate::diag::Span;
 use crate::ir::{Conversion, Node, Piece, UnaryOp};
-use crate::types::{Ty, resolve_type};
+use crate::types::{Ty, XmlTy, resolve_type};
 use crate::value::Value;
 
 /// C#'s binary numeric promotion, lifted over `T?`.
@@ -85,6 +85,10 @@ impl Checker {
                 (node, Ty::Bool)
             }
             BinOp::Coalesce => self.coalesce(ln, lt, rn, rt, span),
+            // `XNamespace + string` names an element or attribute in that namespace.
+            BinOp::Add if lt == Ty::Xml(XmlTy::Namespace) && rt == Ty::String => {
+                (Node::Binary(op, boxed(ln), boxed(rn)), Ty::Xml(XmlTy::Name))
+            }
             BinOp::Add if is_string_like(&lt) || is_string_like(&rt) => {
                 (concat(ln, rn), Ty::String)
             }
@@ -146,6 +150,12 @@ impl Checker {
         if numeric_change {
             return Node::Convert(Box::new(node), Conversion::Numeric(to.clone()));
         }
+        if is_offset_conversion(from, to) {
+            return Node::Convert(Box::new(node), Conversion::ToOffset);
+        }
+        if let (Ty::String, Ty::Xml(x @ (XmlTy::Name | XmlTy::Namespace))) = (from, to) {
+            return Node::Convert(Box::new(node), Conversion::ToXml(*x));
+        }
         let into_json =
             to.is_json() && !from.is_json() && !matches!(from, Ty::Null | Ty::Error | Ty::Object);
         if into_json {
@@ -161,7 +171,16 @@ impl Checker {
             Err(message) => return self.fail(ty.span, message),
         };
         match conversion(&from, &to) {
-            Some(conversion) => (Node::Convert(Box::new(node), conversion), to),
+            Some(conversion) => {
+                let converted = Node::Convert(Box::new(node), conversion);
+                match crate::types::narrow_type(ty) {
+                    Some(narrow) => (
+                        Node::Convert(Box::new(converted), Conversion::Narrow(narrow)),
+                        to,
+                    ),
+                    None => (converted, to),
+                }
+            }
             None => {
                 let message = format!(
                     "cannot convert type '{}' to '{}'",
@@ -324,6 +343,15 @@ fn conversion(from: &Ty, to: &Ty) -> Option<Conversion> {
     if matches!(from, Ty::Error) {
         return Some(Conversion::Identity);
     }
+    if is_offset_conversion(from, to) {
+        return Some(Conversion::ToOffset);
+    }
+    if let (Ty::String, Ty::Xml(x @ (XmlTy::Name | XmlTy::Namespace))) = (from, to) {
+        return Some(Conversion::ToXml(*x));
+    }
+    if matches!(f, Ty::Xml(XmlTy::Element | XmlTy::Attribute)) && xml_target(t) {
+        return Some(Conversion::FromXml(to.clone()));
+    }
     if (f.is_numeric() || matches!(f, Ty::Enum(_))) && (t.is_numeric() || matches!(t, Ty::Enum(_)))
     {
         return Some(if f == t {
@@ -344,6 +372,19 @@ fn conversion(from: &Ty, to: &Ty) -> Option<Conversion> {
     let downcast =
         matches!(f, Ty::Object) || from.assignable_from(to) || (f.is_json() && t.is_json());
     downcast.then(|| Conversion::Check(to.clone()))
+}
+
+/// `DateTime` (or `DateTime?`) where a `DateTimeOffset` is expected.
+fn is_offset_conversion(from: &Ty, to: &Ty) -> bool {
+    *from.unwrap_nullable() == Ty::DateTime && *to.unwrap_nullable() == Ty::DateTimeOffset
+}
+
+/// The types LINQ to XML's explicit conversions of elements and attributes produce.
+fn xml_target(ty: &Ty) -> bool {
+    matches!(
+        ty,
+        Ty::String | Ty::Bool | Ty::Int | Ty::Long | Ty::Double | Ty::Guid | Ty::DateTime
+    )
 }
 
 /// The types Newtonsoft's explicit conversions produce.

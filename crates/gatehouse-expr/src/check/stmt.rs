@@ -8,6 +8,8 @@ use crate::value::Value;
 
 impl Checker {
     pub(super) fn stmts(&mut self, stmts: &[Stmt]) -> Vec<ir::Stmt> {
+        // Local functions are visible in their whole block, before their declaration too.
+        self.declare_functions(stmts);
         stmts.iter().map(|s| self.stmt(s)).collect()
     }
 
@@ -60,6 +62,7 @@ impl Checker {
                 finally,
             } => self.try_stmt(body, catches, finally.as_deref()),
             StmtKind::Throw(value) => self.throw_stmt(value.as_ref(), s),
+            StmtKind::LocalFunction(function) => self.local_function(function),
             StmtKind::Empty => ir::Stmt::Block(Vec::new()),
             _ => ir::Stmt::Block(Vec::new()),
         }
@@ -152,14 +155,21 @@ impl Checker {
     }
 
     fn return_stmt(&mut self, value: Option<&Expr>, s: &Stmt) -> ir::Stmt {
+        let declared = match self.returns.last() {
+            Some(super::ReturnFrame::Function(ty)) => Some(ty.clone()),
+            _ => None,
+        };
+        if let Some(declared) = declared {
+            return self.function_return(&declared, value, s);
+        }
         let Some(value) = value else {
-            if self.lambda_returns.is_empty() {
+            if self.returns.is_empty() {
                 self.problem(s.span, "a policy expression must return a value");
             }
             return ir::Stmt::Return(ir::Node::Const(Value::Null));
         };
         let (node, ty) = self.expr(value);
-        if let Some(returns) = self.lambda_returns.last_mut() {
+        if let Some(super::ReturnFrame::Lambda(returns)) = self.returns.last_mut() {
             returns.push(ty);
         }
         ir::Stmt::Return(node)

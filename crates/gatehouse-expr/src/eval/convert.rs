@@ -2,10 +2,10 @@
 
 use super::Machine;
 use crate::error::EvalError;
-use crate::ir::Conversion;
+use crate::ir::{Conversion, Narrow};
 use crate::stdlib::convert::parse_int;
 use crate::types::Ty;
-use crate::value::{JPrim, JToken, JTokenKind, Value};
+use crate::value::{JPrim, JToken, JTokenKind, Value, XmlValue};
 
 pub(crate) fn apply(
     m: &Machine<'_>,
@@ -26,6 +26,38 @@ pub(crate) fn apply(
             other => check(other, ty),
         },
         Conversion::ToJson => Ok(to_json(m, value).map_or(Value::Null, Value::Json)),
+        Conversion::Narrow(narrow) => Ok(narrow_integer(value, *narrow)),
+        Conversion::FromXml(ty) => crate::stdlib::xml::convert_from(value, ty),
+        Conversion::ToXml(x) => Ok(match value {
+            Value::Str(text) if *x == crate::types::XmlTy::Name => {
+                Value::Xml(XmlValue::Name(crate::value::XName::parse(&text)))
+            }
+            Value::Str(text) => Value::Xml(XmlValue::Namespace(text)),
+            other => other,
+        }),
+        Conversion::ToOffset => Ok(match value {
+            Value::DateTime(at) => Value::DateTimeOffset(crate::value::DateTimeOffset {
+                ticks: at.ticks,
+                offset_minutes: 0,
+            }),
+            other => other,
+        }),
+    }
+}
+
+/// Keeps the bits of a narrow integer type, sign-extended for the signed ones.
+fn narrow_integer(value: Value, narrow: Narrow) -> Value {
+    let wide = match value {
+        Value::Int(i) => i64::from(i),
+        Value::Long(l) => l,
+        other => return other,
+    };
+    match narrow {
+        Narrow::Byte => Value::Int(i32::from(wide as u8)),
+        Narrow::SByte => Value::Int(i32::from(wide as i8)),
+        Narrow::Short => Value::Int(i32::from(wide as i16)),
+        Narrow::UShort => Value::Int(i32::from(wide as u16)),
+        Narrow::UInt => Value::Long(i64::from(wide as u32)),
     }
 }
 

@@ -7,7 +7,7 @@ use super::Machine;
 use crate::ast::BinOp;
 use crate::error::EvalError;
 use crate::ir::UnaryOp;
-use crate::value::{DateTime, TimeSpan, Value};
+use crate::value::{DateTime, TimeSpan, Value, XName, XmlValue};
 
 /// A numeric operand after C#'s binary numeric promotion.
 #[derive(Clone, Copy)]
@@ -74,6 +74,15 @@ pub(crate) fn binary(m: &Machine<'_>, op: BinOp, a: Value, b: Value) -> Result<V
         BinOp::Eq => Ok(Value::Bool(values_equal(&a, &b))),
         BinOp::Ne => Ok(Value::Bool(!values_equal(&a, &b))),
         BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => Ok(Value::Bool(relational(op, &a, &b))),
+        // `namespace + "local"` makes an `XName`.
+        BinOp::Add if matches!(a, Value::Xml(XmlValue::Namespace(_))) => {
+            let (Value::Xml(XmlValue::Namespace(namespace)), Value::Str(local)) = (a, b) else {
+                return Err(EvalError::argument(
+                    "Value cannot be null. (Parameter 'localName')",
+                ));
+            };
+            Ok(Value::Xml(XmlValue::Name(XName { namespace, local })))
+        }
         BinOp::Add if matches!(a, Value::Str(_)) || matches!(b, Value::Str(_)) => {
             let mut text = m.display(&a);
             text.push_str(&m.display(&b));
@@ -289,8 +298,14 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Json(x), Value::Json(y)) => x.same(y),
         (Value::List(x), Value::List(y)) => x.same(y),
         (Value::Host(x), Value::Host(y)) => x == y,
-        (Value::Bytes(x), Value::Bytes(y)) => std::sync::Arc::ptr_eq(x, y),
+        (Value::Bytes(x), Value::Bytes(y)) => x.same(y),
         (Value::Pair(x), Value::Pair(y)) => values_equal(&x.0, &y.0) && values_equal(&x.1, &y.1),
+        (Value::Xml(x), Value::Xml(y)) => x.equals(y),
+        (Value::Xml(x), Value::Str(text)) | (Value::Str(text), Value::Xml(x)) => {
+            x.equals_text(text)
+        }
+        (Value::Builder(x), Value::Builder(y)) => x.same(y),
+        (Value::Symmetric(x), Value::Symmetric(y)) => x.same(y),
         _ => compare(a, b) == Some(Ordering::Equal),
     }
 }

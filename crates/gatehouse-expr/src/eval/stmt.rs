@@ -208,7 +208,11 @@ impl Machine<'_> {
         Ok(match seq {
             Value::Null => return Err(EvalError::NullReference),
             Value::Str(s) => s.chars().map(Value::Char).collect(),
-            Value::Bytes(b) => b.iter().map(|x| Value::Int(i32::from(*x))).collect(),
+            Value::Bytes(b) => b
+                .to_vec()
+                .into_iter()
+                .map(|x| Value::Int(i32::from(x)))
+                .collect(),
             Value::List(list) => list.items(),
             Value::Dict(dict) => dict.entries().into_iter().map(pair).collect(),
             Value::Json(token) => json_items(token)?,

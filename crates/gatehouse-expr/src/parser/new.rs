@@ -158,8 +158,7 @@ impl Parser {
         if is_member {
             let name = self.ident()?;
             self.advance();
-            self.expr()?;
-            return Ok(Initializer::Member(name));
+            return Ok(Initializer::Member(name, self.expr()?));
         }
         if self.eat(P::LBracket) {
             let keys = self

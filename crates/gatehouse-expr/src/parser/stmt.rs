@@ -2,7 +2,10 @@
 
 use super::types::TypeCtx;
 use super::{PResult, Parser, Stop};
-use crate::ast::{Catch, Expr, Stmt, StmtKind, SwitchSection, TypeKind, TypeRef};
+use crate::ast::{
+    Catch, Expr, Ident, LambdaBody, LocalFunction, Param, Stmt, StmtKind, SwitchSection, TypeKind,
+    TypeRef,
+};
 use crate::lexer::{Kw, P, Tok};
 
 fn stmt(kind: StmtKind, span: crate::diag::Span) -> Stmt {
@@ -128,8 +131,8 @@ impl Parser {
         if let Some(ty) = self.attempt(Parser::declaration_type) {
             return self.local_declaration(ty);
         }
-        if let Some(span) = self.attempt(Parser::local_function) {
-            return Err(self.error_at(span, "local functions are not supported by Gatehouse"));
+        if let Some((ret, name)) = self.attempt(Parser::local_function_header) {
+            return self.local_function(ret, name);
         }
         let expr = self.expr()?;
         self.expect(P::Semi)?;
@@ -144,17 +147,74 @@ impl Parser {
         if name_follows { Ok(ty) } else { Err(Stop) }
     }
 
-    /// `T Name(` at the start of a statement: a local function declaration.
-    fn local_function(&mut self) -> PResult<crate::diag::Span> {
-        let start = self.span();
-        self.type_ref(TypeCtx::Declaration)?;
-        let name_follows =
-            matches!(self.peek(), Tok::Ident(_)) && *self.peek_at(1) == Tok::Punct(P::LParen);
-        if name_follows {
-            Ok(start.to(self.span()))
-        } else {
-            Err(Stop)
+    /// `[static] T Name(` or `T Name<`: the start of a local function declaration.
+    fn local_function_header(&mut self) -> PResult<(TypeRef, Ident)> {
+        self.eat_kw(Kw::Static);
+        let ret = self.type_ref(TypeCtx::Declaration)?;
+        let name_follows = matches!(self.peek(), Tok::Ident(_))
+            && matches!(self.peek_at(1), Tok::Punct(P::LParen | P::Lt));
+        if !name_follows {
+            return Err(Stop);
         }
+        Ok((ret, self.ident()?))
+    }
+
+    /// The rest of a local function: parameters, then a block or `=> expression;`.
+    fn local_function(&mut self, ret: TypeRef, name: Ident) -> PResult<StmtKind> {
+        if self.at(P::Lt) {
+            let span = self.span();
+            return Err(self.error_at(
+                span,
+                "generic local functions are not supported by Gatehouse",
+            ));
+        }
+        let params = self.function_params()?;
+        let body = if self.at(P::LBrace) {
+            LambdaBody::Block(Box::new(self.block()?))
+        } else {
+            self.expect(P::Arrow)?;
+            let value = self.expr()?;
+            self.expect(P::Semi)?;
+            LambdaBody::Expr(Box::new(value))
+        };
+        let function = LocalFunction {
+            ret,
+            name,
+            params,
+            body,
+        };
+        Ok(StmtKind::LocalFunction(Box::new(function)))
+    }
+
+    /// `(T a, U b)`: typed parameters passed by value.
+    fn function_params(&mut self) -> PResult<Vec<Param>> {
+        self.expect(P::LParen)?;
+        let mut params = Vec::new();
+        while !self.at(P::RParen) {
+            if let Tok::Kw(kw @ (Kw::Ref | Kw::Out | Kw::In | Kw::Params | Kw::This)) = *self.peek()
+            {
+                let span = self.span();
+                let message = format!(
+                    "'{}' parameters are not supported by Gatehouse",
+                    kw.as_str()
+                );
+                return Err(self.error_at(span, message));
+            }
+            let ty = self.type_ref(TypeCtx::Declaration)?;
+            let name = self.ident()?;
+            if self.at(P::Assign) {
+                let span = self.span();
+                return Err(
+                    self.error_at(span, "optional parameters are not supported by Gatehouse")
+                );
+            }
+            params.push(Param { name, ty: Some(ty) });
+            if !self.eat(P::Comma) {
+                break;
+            }
+        }
+        self.expect(P::RParen)?;
+        Ok(params)
     }
 
     fn local_declaration(&mut self, ty: TypeRef) -> PResult<StmtKind> {

@@ -121,6 +121,7 @@ pub(crate) fn indexer(target: &Ty, key: &Ty) -> Option<(Func, Ty)> {
 pub(crate) fn index_setter(target: &Ty) -> Option<(Func, Ty)> {
     match target {
         Ty::Array(elem) | Ty::List(elem) => Some((Func::Coll(CollFn::Set), (**elem).clone())),
+        Ty::Bytes => Some((Func::Coll(CollFn::Set), Ty::Int)),
         Ty::Dict(_, v) => Some((Func::Coll(CollFn::Set), (**v).clone())),
         _ => None,
     }
@@ -184,7 +185,7 @@ pub(crate) fn call(
         _ => match non_null(target)? {
             Value::List(list) => list_call(m, f, &list, args),
             Value::Dict(dict) => dict_call(m, f, &dict, args),
-            other => read_only_call(m, f, &other, args),
+            other => indexed_call(m, f, &other, args),
         },
     }
 }
@@ -368,7 +369,7 @@ fn dict_store(
 }
 
 /// Indexers of strings and byte arrays.
-fn read_only_call(
+fn indexed_call(
     m: &Machine<'_>,
     f: &CollFn,
     target: &Value,
@@ -384,8 +385,15 @@ fn read_only_call(
             .ok_or(EvalError::IndexOutOfRange),
         (CollFn::Get, Value::Bytes(b)) => b
             .get(at)
-            .map(|x| Value::Int(i32::from(*x)))
+            .map(|x| Value::Int(i32::from(x)))
             .ok_or(EvalError::IndexOutOfRange),
+        // `bytes[i] = x` stores the low 8 bits, as the `(byte)` cast C# requires does.
+        (CollFn::Set, Value::Bytes(b)) => {
+            let byte = int_arg(&arg(&mut args, 1))? as u8;
+            b.with_bytes(|bytes| bytes.get_mut(at).map(|slot| *slot = byte))
+                .map(|()| Value::Null)
+                .ok_or(EvalError::IndexOutOfRange)
+        }
         (_, other) => {
             let _ = m;
             Err(EvalError::cast(

@@ -30,6 +30,12 @@ pub(crate) enum ConvFn {
     GetBytes,
     GetString,
     BitToString,
+    /// `BitConverter.ToInt16/ToInt32/ToInt64(bytes, start)`: little-endian, as on x64.
+    BitToInt(u8),
+    /// `BitConverter.GetBytes(int or long)`.
+    BitGetBytes,
+    /// `Convert.ToByte` and `Convert.ToInt16`: range-checked.
+    ToNarrow(i64, i64),
     UrlEncode,
     UrlDecode,
     HtmlEncode,
@@ -69,7 +75,9 @@ pub(crate) fn method(sig: &Sig<'_>) -> Option<Result<(Func, Ty), String>> {
     let (f, ty) = match (sig.recv, sig.name, n) {
         (Recv::Static(Class::Convert), "ToBase64String", 1 | 3) => (ToBase64String, Ty::String),
         (Recv::Static(Class::Convert), "FromBase64String", 1) => (FromBase64String, Ty::Bytes),
-        (Recv::Static(Class::Convert), "ToInt32" | "ToInt16" | "ToByte", 1) => (ToInt32, Ty::Int),
+        (Recv::Static(Class::Convert), "ToInt32", 1) => (ToInt32, Ty::Int),
+        (Recv::Static(Class::Convert), "ToInt16", 1) => (ToNarrow(i16::MIN.into(), i16::MAX.into()), Ty::Int),
+        (Recv::Static(Class::Convert), "ToByte", 1) => (ToNarrow(0, 255), Ty::Int),
         (Recv::Static(Class::Convert), "ToInt64", 1) => (ToInt64, Ty::Long),
         (Recv::Static(Class::Convert), "ToDouble" | "ToSingle", 1) => (ToDouble, Ty::Double),
         (Recv::Static(Class::Convert), "ToBoolean", 1) => (ToBoolean, Ty::Bool),
@@ -81,6 +89,11 @@ pub(crate) fn method(sig: &Sig<'_>) -> Option<Result<(Func, Ty), String>> {
         (Recv::Value(Ty::Enum(EnumType::Encoding)), "GetBytes", 1) => (GetBytes, Ty::Bytes),
         (Recv::Value(Ty::Enum(EnumType::Encoding)), "GetString", 1 | 3) => (GetString, Ty::String),
         (Recv::Static(Class::BitConverter), "ToString", 1) => (BitToString, Ty::String),
+        (Recv::Static(Class::BitConverter), "ToInt16", 2) => (BitToInt(2), Ty::Int),
+        (Recv::Static(Class::BitConverter), "ToInt32", 2) => (BitToInt(4), Ty::Int),
+        (Recv::Static(Class::BitConverter), "ToInt64", 2) => (BitToInt(8), Ty::Long),
+        (Recv::Static(Class::BitConverter), "GetBytes", 1)
+            if matches!(sig.args[0], Ty::Int | Ty::Long) => (BitGetBytes, Ty::Bytes),
         (Recv::Static(Class::WebUtility), "UrlEncode", 1) => (UrlEncode, Ty::String),
         (Recv::Static(Class::WebUtility), "UrlDecode", 1) => (UrlDecode, Ty::String),
         (Recv::Static(Class::WebUtility), "HtmlEncode", 1) => (HtmlEncode, Ty::String),
@@ -109,6 +122,18 @@ pub(crate) fn call(
                 .map_err(|_| EvalError::Overflow)
         }),
         ToInt64 => to_int(&first).map(Value::Long),
+        ToNarrow(min, max) => to_int(&first).and_then(|i| {
+            if (min..=max).contains(&i) {
+                Ok(Value::Int(i as i32))
+            } else {
+                Err(EvalError::Overflow)
+            }
+        }),
+        BitToInt(width) => bit_to_int(&first, &arg(&mut args, 1), width),
+        BitGetBytes => Ok(Value::Bytes(match first {
+            Value::Long(l) => l.to_le_bytes().to_vec().into(),
+            other => int_arg(&other)?.to_le_bytes()[..4].to_vec().into(),
+        })),
         ToDouble => to_double(&first).map(Value::Double),
         ToBoolean => to_bool(&first).map(Value::Bool),
         ToStringOf => m.string(m.display(&first)),
@@ -127,6 +152,28 @@ pub(crate) fn call(
         }
         _ => escape(m, f, &first),
     }
+}
+
+/// Reads a little-endian integer of `width` bytes at `start`.
+fn bit_to_int(bytes: &Value, start: &Value, width: u8) -> Result<Value, EvalError> {
+    let bytes = bytes_arg(bytes)?;
+    let start = usize::try_from(int_arg(start)?).map_err(|_| EvalError::IndexOutOfRange)?;
+    let end = start
+        .checked_add(usize::from(width))
+        .ok_or(EvalError::IndexOutOfRange)?;
+    let Some(part) = bytes.get(start..end) else {
+        return Err(EvalError::argument(
+            "Destination array is not long enough to copy all the items in the collection. Check array index and length. (Parameter 'value')",
+        ));
+    };
+    let mut buffer = [0u8; 8];
+    buffer[..part.len()].copy_from_slice(part);
+    let wide = i64::from_le_bytes(buffer);
+    Ok(match width {
+        2 => Value::Int(i32::from(wide as i16)),
+        4 => Value::Int(wide as i32),
+        _ => Value::Long(wide),
+    })
 }
 
 fn escape(m: &Machine<'_>, f: ConvFn, first: &Value) -> Result<Value, EvalError> {
@@ -196,7 +243,7 @@ pub(crate) fn parse_int(text: &str) -> Result<i32, EvalError> {
     i32::try_from(parse_long(text)?).map_err(|_| EvalError::Overflow)
 }
 
-fn parse_long(text: &str) -> Result<i64, EvalError> {
+pub(crate) fn parse_long(text: &str) -> Result<i64, EvalError> {
     let trimmed = text.trim();
     let digits = trimmed.strip_prefix(['-', '+']).unwrap_or(trimmed);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -330,7 +377,7 @@ fn percent_encode(text: &str, keep: &[u8], plus_for_space: bool) -> String {
     out
 }
 
-fn percent_decode(text: &str, plus_is_space: bool) -> String {
+pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -7,10 +7,10 @@ use hmac::{Hmac, Mac};
 use sha2::Digest;
 
 use super::convert::bytes_arg;
-use super::{Class, Func, Recv, Sig, arg, non_null};
+use super::{Class, Func, Prop, Recv, Sig, arg, non_null};
 use crate::error::EvalError;
 use crate::types::Ty;
-use crate::value::{HashAlgorithm, Hasher, Value};
+use crate::value::{ByteArray, HashAlgorithm, Hasher, Value};
 
 /// A hashing function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +23,41 @@ pub(crate) enum CryptoFn {
     New(HashAlgorithm, bool),
     ComputeHash,
     Dispose,
+    /// `hmac.Key = bytes`.
+    SetKey,
+}
+
+/// A property of a hash object: only an HMAC's `Key`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CryptoProp {
+    Key,
+}
+
+fn is_hmac(ty: &Ty) -> bool {
+    matches!(ty, Ty::Hasher(Some((_, true))))
+}
+
+pub(crate) fn property(ty: &Ty, name: &str) -> Option<(Prop, Ty)> {
+    (is_hmac(ty) && name == "Key").then_some((Prop::Crypto(CryptoProp::Key), Ty::Bytes))
+}
+
+/// `hmac.Key = bytes` (and `new HMACSHA256 { Key = bytes }`).
+pub(crate) fn setter(ty: &Ty, name: &str) -> Option<(Func, Ty)> {
+    (is_hmac(ty) && name == "Key").then_some((Func::Crypto(CryptoFn::SetKey), Ty::Bytes))
+}
+
+pub(crate) fn get(target: Value, prop: CryptoProp) -> Result<Value, EvalError> {
+    let CryptoProp::Key = prop;
+    match non_null(target)? {
+        Value::Hasher(hasher) => Ok(hasher
+            .key()
+            .map(|key| Value::Bytes(ByteArray::from(&*key)))
+            .unwrap_or_default()),
+        other => Err(EvalError::cast(
+            other.type_name(),
+            "System.Security.Cryptography.HMAC",
+        )),
+    }
 }
 
 /// The algorithm a class name denotes, and whether it is the HMAC variant.
@@ -79,17 +114,14 @@ pub(crate) fn constructor(ty: &Ty, args: &[Ty]) -> Option<Result<Func, String>> 
 
 pub(crate) fn call(f: CryptoFn, target: Value, mut args: Vec<Value>) -> Result<Value, EvalError> {
     match f {
-        CryptoFn::Create(algorithm) => Ok(Value::Hasher(Hasher {
-            algorithm,
-            key: None,
-        })),
+        CryptoFn::Create(algorithm) => Ok(Value::Hasher(Hasher::new(algorithm, None))),
         CryptoFn::New(algorithm, hmac) => {
             let key = match arg(&mut args, 0) {
                 Value::Null if hmac => Some(Arc::from(random_key().as_slice())),
                 Value::Null => None,
                 key => Some(Arc::from(bytes_arg(&key)?.as_slice())),
             };
-            Ok(Value::Hasher(Hasher { algorithm, key }))
+            Ok(Value::Hasher(Hasher::new(algorithm, key)))
         }
         CryptoFn::HashData(algorithm, hmac) => {
             let (key, data) = if hmac {
@@ -107,10 +139,24 @@ pub(crate) fn call(f: CryptoFn, target: Value, mut args: Vec<Value>) -> Result<V
             };
             let data = section(bytes_arg(&arg(&mut args, 0))?, &args)?;
             Ok(Value::Bytes(
-                digest(hasher.algorithm, hasher.key.as_deref(), &data).into(),
+                digest(hasher.algorithm, hasher.key().as_deref(), &data).into(),
             ))
         }
         CryptoFn::Dispose => Ok(Value::Null),
+        CryptoFn::SetKey => {
+            let Value::Hasher(hasher) = non_null(target)? else {
+                return Err(EvalError::NullReference);
+            };
+            match arg(&mut args, 0) {
+                Value::Null => Err(EvalError::argument(
+                    "Value cannot be null. (Parameter 'value')",
+                )),
+                key => {
+                    hasher.set_key(Arc::from(bytes_arg(&key)?.as_slice()));
+                    Ok(Value::Null)
+                }
+            }
+        }
     }
 }
 

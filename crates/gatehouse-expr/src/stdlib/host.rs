@@ -113,6 +113,8 @@ pub(crate) enum HostFn {
     Trace,
     /// `Body.As<T>(preserveContent)`.
     BodyAs(Ty),
+    /// `Body.AsFormUrlEncodedContent(preserveContent)`.
+    BodyForm,
     /// `GetValueOrDefault(name[, default])`, with `T` for `Variables.GetValueOrDefault<T>`.
     GetValueOrDefault(Option<Ty>),
     ContainsKey,

@@ -37,6 +37,8 @@ pub(crate) enum JsonFn {
     ContainsKey,
     Add,
     Remove,
+    /// `JProperty.Remove()`: out of the object it belongs to.
+    RemoveProperty,
     Get,
     Set,
     NewObject,
@@ -184,6 +186,7 @@ fn instance(ty: &Ty, sig: &Sig<'_>) -> Option<Result<(Func, Ty), String>> {
         ("ContainsKey", [], 1) if is_object => ok(JsonFn::ContainsKey, Ty::Bool),
         ("Add", [], 1 | 2) if matches!(ty, Ty::JObject | Ty::JArray | Ty::JToken) => ok(JsonFn::Add, Ty::Void),
         ("Remove", [], 1) if matches!(ty, Ty::JObject | Ty::JArray | Ty::JToken) => ok(JsonFn::Remove, Ty::Bool),
+        ("Remove", [], 0) if *ty == Ty::JProperty => ok(JsonFn::RemoveProperty, Ty::Void),
         _ => None,
     }
 }
@@ -361,7 +364,8 @@ fn instance_call(
     let found = |value: Option<JToken>| value.map(Value::Json).unwrap_or_default();
     match f {
         JsonFn::Property => {
-            let property = lookup(token, &name(), rest).map(|(n, v)| JToken::property(n.into(), v));
+            let property =
+                lookup(token, &name(), rest).map(|(n, v)| token.property_of(n.into(), v));
             Ok(found(property))
         }
         JsonFn::GetValue => Ok(found(lookup(token, &name(), rest).map(|(_, v)| v))),
@@ -371,6 +375,10 @@ fn instance_call(
         JsonFn::Set => set(m, token, &first, arg(&mut args, 1)),
         JsonFn::Add => add(m, token, first, args),
         JsonFn::Remove => Ok(Value::Bool(remove(m, token, &first))),
+        JsonFn::RemoveProperty => token
+            .remove_from_parent()
+            .map(|()| Value::Null)
+            .map_err(EvalError::invalid),
         _ => read_call(m, f, token, first),
     }
 }
@@ -396,7 +404,7 @@ fn read_call(
             let props = token
                 .properties()
                 .into_iter()
-                .map(|(n, v)| JToken::property(n, v));
+                .map(|(n, v)| token.property_of(n, v));
             Ok(json_list(props.collect()))
         }
         _ => Err(EvalError::NotSupported {

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use rand::Rng;
-
 use super::string::int_arg;
 use super::{Class, Func, Member, Prop, Recv, Sig, arg, non_null};
 use crate::context::Str;
@@ -12,7 +10,7 @@ use crate::error::EvalError;
 use crate::eval::{Machine, compare, values_equal};
 use crate::ir::Slot;
 use crate::types::Ty;
-use crate::value::{DateTime, DateTimeKind, Value};
+use crate::value::{DateTime, DateTimeKind, Random, Value};
 
 /// A certificate member: `X509Certificate2` and `X500DistinguishedName`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +61,8 @@ pub(crate) enum MiscFn {
     Math(MathFn),
     CertHash,
     GuidBytes,
+    /// `new Guid(byte[])`: the first three fields little-endian, as `ToByteArray` writes them.
+    GuidFromBytes,
 }
 
 /// `System.Math`.
@@ -161,7 +161,7 @@ pub(crate) fn certificate(cert: &gatehouse_cert::Certificate, prop: CertProp) ->
         CertProp::NotBefore => local(cert.not_before()),
         CertProp::NotAfter => local(cert.not_after()),
         CertProp::Version => Value::Int(i32::try_from(cert.version()).unwrap_or(0)),
-        CertProp::RawData => Value::Bytes(Arc::from(cert.der())),
+        CertProp::RawData => Value::Bytes(cert.der().into()),
     }
 }
 
@@ -249,12 +249,8 @@ fn widen(a: &Ty, b: &Ty) -> Ty {
 
 pub(crate) fn constructor(ty: &Ty, args: &[Ty]) -> Option<Result<Func, String>> {
     let f = match (ty, args.len()) {
-        (Ty::Random, 0) => MiscFn::NewRandom,
-        (Ty::Random, _) => {
-            return Some(Err(
-                "a seeded 'Random' is not supported by Gatehouse".to_owned()
-            ));
-        }
+        (Ty::Random, 0 | 1) => MiscFn::NewRandom,
+        (Ty::Guid, 1) if args[0] == Ty::Bytes => MiscFn::GuidFromBytes,
         (Ty::Guid, 1) => MiscFn::GuidParse,
         (Ty::Exception, 0 | 1) => MiscFn::NewException("Exception".to_owned()),
         _ => return None,
@@ -321,9 +317,12 @@ fn random_and_math(
     args: Vec<Value>,
 ) -> Result<Value, EvalError> {
     match f {
-        MiscFn::NewRandom => Ok(Value::Random),
-        MiscFn::RandomNext => random_next(&first, args.get(1)),
-        MiscFn::RandomNextDouble => Ok(Value::Double(rand::rng().random::<f64>())),
+        MiscFn::NewRandom => Ok(Value::Random(match first {
+            Value::Null => Random::unseeded(),
+            seed => Random::seeded(int_arg(&seed)? as i32),
+        })),
+        MiscFn::RandomNext => random_next(&random(target)?, &first, args.get(1)),
+        MiscFn::RandomNextDouble => Ok(Value::Double(random(target)?.unit())),
         MiscFn::NewGuid => Ok(Value::Guid(uuid::Uuid::new_v4())),
         MiscFn::GuidParse => Ok(Value::Guid(parse_guid(&m.display(&non_null(first)?))?)),
         MiscFn::CertHash => match non_null(target)? {
@@ -334,6 +333,15 @@ fn random_and_math(
             other => Err(EvalError::cast(other.type_name(), "X509Certificate2")),
         },
         MiscFn::Math(f) => math_call(*f, first, args),
+        MiscFn::GuidFromBytes => {
+            let bytes = super::convert::bytes_arg(&non_null(first)?)?;
+            let bytes: [u8; 16] = bytes.try_into().map_err(|_| {
+                EvalError::argument(
+                    "Byte array for Guid must be exactly 16 bytes long. (Parameter 'b')",
+                )
+            })?;
+            Ok(Value::Guid(uuid::Uuid::from_bytes_le(bytes)))
+        }
         MiscFn::GuidBytes => match non_null(target)? {
             // .NET stores the first three fields little-endian.
             Value::Guid(g) => Ok(Value::Bytes(g.to_bytes_le().to_vec().into())),
@@ -351,23 +359,28 @@ fn hex_bytes(text: &str) -> Vec<u8> {
         .collect()
 }
 
-fn random_next(first: &Value, second: Option<&Value>) -> Result<Value, EvalError> {
+fn random(target: Value) -> Result<Random, EvalError> {
+    match non_null(target)? {
+        Value::Random(random) => Ok(random),
+        other => Err(EvalError::cast(other.type_name(), "System.Random")),
+    }
+}
+
+fn random_next(random: &Random, first: &Value, second: Option<&Value>) -> Result<Value, EvalError> {
     let (low, high) = match (first, second) {
         (Value::Null, _) => (0, i64::from(i32::MAX)),
         (max, None) => (0, int_arg(max)?),
         (min, Some(max)) => (int_arg(min)?, int_arg(max)?),
     };
     if high < low {
-        return Err(EvalError::argument(
-            "'minValue' cannot be greater than maxValue. (Parameter 'minValue')",
-        ));
+        let message = if second.is_some() {
+            "'minValue' cannot be greater than maxValue. (Parameter 'minValue')"
+        } else {
+            "'maxValue' must be greater than or equal to zero. (Parameter 'maxValue')"
+        };
+        return Err(EvalError::argument(message));
     }
-    let value = if high == low {
-        low
-    } else {
-        rand::rng().random_range(low..high)
-    };
-    Ok(Value::Int(value as i32))
+    Ok(Value::Int(random.range(low, high) as i32))
 }
 
 /// `Guid.Parse`: the `D`, `N`, `B` and `P` formats.

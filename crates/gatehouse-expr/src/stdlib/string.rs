@@ -167,7 +167,7 @@ fn text(value: &Value) -> Option<&str> {
 }
 
 /// A required string argument.
-fn string_arg<'v>(value: &'v Value, name: &str) -> Result<&'v str, EvalError> {
+pub(crate) fn string_arg<'v>(value: &'v Value, name: &str) -> Result<&'v str, EvalError> {
     match value {
         Value::Str(s) => Ok(s),
         Value::Null => Err(EvalError::argument(format!(
@@ -514,7 +514,7 @@ fn compare_strings(f: StrFn, a: &Value, b: Option<&Value>, option: Option<&Value
 }
 
 /// `params object[]` and `IEnumerable` arguments: a single collection argument is its items.
-fn flatten_params(args: Vec<Value>) -> Vec<Value> {
+pub(crate) fn flatten_params(args: Vec<Value>) -> Vec<Value> {
     match args.as_slice() {
         [Value::List(list)] => list.items(),
         [Value::Json(token)] if token.kind() == crate::value::JTokenKind::Array => {

@@ -82,6 +82,8 @@ pub(crate) fn to_display(value: &Value, host: &dyn Host) -> String {
         Value::Message(m) if m.part == MessagePart::Body => "IMessageBody".to_owned(),
         Value::Uri(url) => url.to_url_string(),
         Value::Regex(found, part) => regex_text(found, *part),
+        Value::Builder(builder) => builder.text(),
+        Value::Xml(xml) => xml.display(),
         other => other.type_name().to_owned(),
     }
 }

@@ -6,7 +6,7 @@
 //! is compact, a string `JValue` prints without quotes.
 
 use std::fmt::{self, Write};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -20,7 +20,8 @@ pub struct JToken(Arc<JNode>);
 enum JNode {
     Object(Mutex<Vec<(Str, JToken)>>),
     Array(Mutex<Vec<JToken>>),
-    Property(Str, Mutex<JToken>),
+    /// A property: name, value, and the object it was read from (for `Remove()`).
+    Property(Str, Mutex<JToken>, Option<Weak<JNode>>),
     Value(JPrim),
 }
 
@@ -61,7 +62,33 @@ impl JToken {
     }
 
     pub fn property(name: Str, value: JToken) -> Self {
-        Self(Arc::new(JNode::Property(name, Mutex::new(value))))
+        Self(Arc::new(JNode::Property(name, Mutex::new(value), None)))
+    }
+
+    /// Property `name` of this object as a `JProperty` that knows its parent, so that
+    /// `Remove()` takes it out of the object, as in Newtonsoft.
+    pub(crate) fn property_of(&self, name: Str, value: JToken) -> Self {
+        let parent = matches!(&*self.0, JNode::Object(_)).then(|| Arc::downgrade(&self.0));
+        Self(Arc::new(JNode::Property(name, Mutex::new(value), parent)))
+    }
+
+    /// `JProperty.Remove()`: takes the property out of the object it belongs to.
+    ///
+    /// # Errors
+    /// Newtonsoft's message when the property has no parent.
+    pub(crate) fn remove_from_parent(&self) -> Result<(), &'static str> {
+        let JNode::Property(name, _, Some(parent)) = &*self.0 else {
+            return Err("The parent is missing.");
+        };
+        let parent = parent
+            .upgrade()
+            .map(JToken)
+            .ok_or("The parent is missing.")?;
+        if parent.remove(name) {
+            Ok(())
+        } else {
+            Err("The parent is missing.")
+        }
     }
 
     pub fn value(prim: JPrim) -> Self {
@@ -119,7 +146,7 @@ impl JToken {
     /// A property's name and value.
     pub fn as_property(&self) -> Option<(Str, JToken)> {
         match &*self.0 {
-            JNode::Property(name, value) => Some((name.clone(), lock(value).clone())),
+            JNode::Property(name, value, _) => Some((name.clone(), lock(value).clone())),
             _ => None,
         }
     }
@@ -203,10 +230,10 @@ impl JToken {
         match &*self.0 {
             JNode::Object(props) => lock(props)
                 .iter()
-                .map(|(n, v)| JToken::property(n.clone(), v.clone()))
+                .map(|(n, v)| self.property_of(n.clone(), v.clone()))
                 .collect(),
             JNode::Array(items) => lock(items).clone(),
-            JNode::Property(_, value) => vec![lock(value).clone()],
+            JNode::Property(_, value, _) => vec![lock(value).clone()],
             JNode::Value(_) => Vec::new(),
         }
     }
@@ -248,7 +275,7 @@ impl JToken {
                 JToken::object(props)
             }
             JNode::Array(items) => JToken::array(lock(items).iter().map(deep_clone).collect()),
-            JNode::Property(name, value) => {
+            JNode::Property(name, value, _) => {
                 JToken::property(name.clone(), deep_clone(&lock(value)))
             }
             JNode::Value(prim) => JToken::value(prim.clone()),
@@ -322,7 +349,7 @@ impl JNode {
             JNode::Array(items) => {
                 std::mem::take(items.get_mut().unwrap_or_else(PoisonError::into_inner))
             }
-            JNode::Property(_, value) => {
+            JNode::Property(_, value, _) => {
                 vec![std::mem::replace(
                     value.get_mut().unwrap_or_else(PoisonError::into_inner),
                     JToken::null_leaf(),
@@ -358,7 +385,7 @@ pub(crate) fn write_json(out: &mut String, token: &JToken, indented: bool, level
     }
     match &*token.0 {
         JNode::Value(prim) => write_prim(out, prim),
-        JNode::Property(name, value) => {
+        JNode::Property(name, value, _) => {
             write_string(out, name);
             out.push_str(if indented { ": " } else { ":" });
             write_json(out, &lock(value), indented, level);

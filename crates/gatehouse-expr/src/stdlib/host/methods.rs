@@ -7,10 +7,11 @@ use super::super::{Func, Recv, Sig, arg, non_null};
 use super::{HostFn, groups, text, url};
 use crate::context::{MessageData, Str, UrlInfo};
 use crate::error::EvalError;
-use crate::eval::Machine;
+use crate::eval::{Machine, values_equal};
 use crate::host::HostObject;
-use crate::types::{HostTy, Ty};
-use crate::value::{List, MessagePart, Value};
+use crate::stdlib::convert::percent_decode;
+use crate::types::{HostTy, Ty, XmlTy};
+use crate::value::{ByteArray, List, MessagePart, Value};
 
 /// The entries of a dictionary-like `context` object, as (key, value) pairs.
 pub(crate) fn entries(m: &Machine<'_>, object: HostObject) -> Vec<(Value, Value)> {
@@ -158,6 +159,11 @@ pub(crate) fn method(sig: &Sig<'_>) -> Option<Result<(Func, Ty), String>> {
             Ok((HostFn::Trace, Ty::Void))
         }
         (Ty::Host(HostTy::Body) | Ty::Message(MessagePart::Body), "As") => body_as(sig),
+        (Ty::Host(HostTy::Body) | Ty::Message(MessagePart::Body), "AsFormUrlEncodedContent")
+            if sig.args.len() <= 1 && sig.generics.is_empty() =>
+        {
+            Ok((HostFn::BodyForm, form_type()))
+        }
         (Ty::Certificate, "Verify") => Ok((HostFn::Verify { revocation: true }, Ty::Bool)),
         (Ty::Certificate, "VerifyNoRevocation") => {
             Ok((HostFn::Verify { revocation: false }, Ty::Bool))
@@ -186,13 +192,23 @@ fn is_dictionary(ty: &Ty) -> bool {
     )
 }
 
+/// `IDictionary<string, IList<string>>`, what APIM documents `AsFormUrlEncodedContent` to return.
+fn form_type() -> Ty {
+    Ty::Dict(Box::new(Ty::String), Box::new(Ty::list(Ty::String)))
+}
+
 fn body_as(sig: &Sig<'_>) -> Result<(HostFn, Ty), String> {
     let [target] = sig.generics else {
         return Err("'As' needs a type argument, as in 'As<string>()'".to_owned());
     };
     let supported = matches!(
         target,
-        Ty::String | Ty::Bytes | Ty::JObject | Ty::JToken | Ty::JArray
+        Ty::String
+            | Ty::Bytes
+            | Ty::JObject
+            | Ty::JToken
+            | Ty::JArray
+            | Ty::Xml(XmlTy::Document | XmlTy::Element | XmlTy::Node)
     );
     if !supported {
         return Err(format!(
@@ -279,6 +295,10 @@ pub(crate) fn call(
             Ok(Value::Null)
         }
         HostFn::BodyAs(ty) => body_as_value(m, &target, ty, &arg(&mut args, 0)),
+        HostFn::BodyForm => {
+            let text = body_as_value(m, &target, &Ty::String, &arg(&mut args, 0))?;
+            form_fields(m, &m.display(&text))
+        }
         HostFn::Verify { revocation } => match &target {
             Value::Certificate(cert) => {
                 Ok(Value::Bool(m.host.verify_certificate(cert, *revocation)))
@@ -348,6 +368,26 @@ pub(crate) fn default_of(ty: Option<&Ty>) -> Value {
     }
 }
 
+/// Decodes `application/x-www-form-urlencoded` text: `+` is a space, repeated names collect
+/// their values in order, a name without `=` has the value `""`.
+fn form_fields(m: &Machine<'_>, text: &str) -> Result<Value, EvalError> {
+    let fields = crate::value::Dict::new(false);
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = Value::from(percent_decode(name, true));
+        let value = Value::from(percent_decode(value, true));
+        let added = fields.with_entries(|entries| {
+            match entries.iter_mut().find(|(n, _)| values_equal(n, &name)) {
+                Some((_, Value::List(values))) => values.with_items(|v| v.push(value)),
+                _ => entries.push((name, Value::List(List::growable(vec![value])))),
+            }
+            entries.len()
+        });
+        m.check_len(added)?;
+    }
+    Ok(Value::Dict(fields))
+}
+
 fn body_as_value(
     m: &Machine<'_>,
     target: &Value,
@@ -362,8 +402,17 @@ fn body_as_value(
     };
     let bytes = bytes.unwrap_or_else(|| Arc::from(&b""[..]));
     match ty {
-        Ty::Bytes => Ok(Value::Bytes(bytes)),
+        Ty::Bytes => Ok(Value::Bytes(ByteArray::from(&*bytes))),
         Ty::String => m.string(String::from_utf8_lossy(&bytes).into_owned()),
+        Ty::Xml(x) => {
+            let document = *x == XmlTy::Document;
+            let kind = if document {
+                XmlTy::Document
+            } else {
+                XmlTy::Element
+            };
+            crate::stdlib::xml::parse_text(m, &String::from_utf8_lossy(&bytes), kind, false)
+        }
         json_ty => crate::stdlib::json::parse_as(&String::from_utf8_lossy(&bytes), json_ty),
     }
 }
