@@ -21,8 +21,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::console::ConsoleSettings;
 use crate::control::{Control, ControlError};
-use crate::policy_resources;
 use crate::{ApiError, generate_key};
+use crate::{policy_resources, trust_resources};
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -122,6 +122,7 @@ async fn put(state: &AppState, path: &ResourcePath, body: &[u8]) -> Result<Respo
     let properties = properties_of(body)?;
     let resource = match path.kind() {
         ResourceKind::Certificate => Resource::Certificate(import(&properties)?),
+        ResourceKind::Crl => Resource::Crl(trust_resources::crl(&properties)?),
         ResourceKind::Subscription => {
             Resource::Subscription(subscription(state, path, properties).await?)
         }
@@ -231,6 +232,9 @@ async fn subscription(
     incoming.created_date = existing
         .and_then(|e| e.created_date)
         .or_else(|| OffsetDateTime::now_utc().format(&Rfc3339).ok());
+    if let Some(binding) = &mut incoming.client_certificates {
+        binding.normalize().map_err(model_error)?;
+    }
     incoming.validate().map_err(model_error)?;
     Ok(incoming)
 }
@@ -319,6 +323,8 @@ impl Collection {
             ["certificateAuthorities"] => Self::Kind(ResourceKind::CertificateAuthority),
             ["certificateRevocationLists"] => Self::Kind(ResourceKind::Crl),
             ["backends"] => Self::Kind(ResourceKind::Backend),
+            ["hostnameConfigurations"] => Self::Kind(ResourceKind::HostnameConfiguration),
+            ["trustedProxies"] => Self::Kind(ResourceKind::TrustedProxy),
             ["namedValues"] => Self::Kind(ResourceKind::NamedValue),
             ["policyFragments"] => Self::Kind(ResourceKind::PolicyFragment),
             _ => return None,
@@ -368,6 +374,7 @@ fn public(path: &ResourcePath, mut properties: Value) -> Value {
             ResourceKind::Certificate => {
                 let has_key = object.remove("privateKey").is_some();
                 object.insert("hasPrivateKey".to_owned(), Value::Bool(has_key));
+                trust_resources::add_validity(object);
             }
             ResourceKind::NamedValue => policy_resources::hide_secret(object),
             _ => {}

@@ -59,6 +59,7 @@ impl Control {
         let loaded = store.load().await?;
         let config = Config::from_documents(loaded.documents)?;
         gateway.publish(Snapshot::build(&config)?);
+        crate::trust_resources::log_expiry(&config);
         let state = State {
             config,
             generation: loaded.generation,
@@ -139,6 +140,20 @@ impl Control {
         tokio::spawn(async move { control.follow().await });
     }
 
+    /// Logs the certificates needing attention once a day, so a gateway nobody reconfigures
+    /// still warns before a certificate expires (start and changes log them too).
+    pub fn warn_of_expiry_daily(self: &Arc<Self>) {
+        let control = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut daily = tokio::time::interval(EXPIRY_CHECK);
+            daily.tick().await;
+            loop {
+                daily.tick().await;
+                control.read(crate::trust_resources::log_expiry).await;
+            }
+        });
+    }
+
     async fn follow(&self) {
         loop {
             let mut feed = match self.store.changes().await {
@@ -175,11 +190,12 @@ impl Control {
             let snapshot = Snapshot::build(&candidate)?;
             match self.store.apply(&changes, state.generation).await {
                 Ok(generation) => {
+                    self.gateway.publish(snapshot);
+                    crate::trust_resources::log_expiry(&candidate);
                     *state = State {
                         config: candidate,
                         generation,
                     };
-                    self.gateway.publish(snapshot);
                     return Ok(result);
                 }
                 Err(StoreError::Stale { .. }) => self.reload_locked(&mut state).await?,
@@ -196,7 +212,10 @@ impl Control {
         }
         let config = Config::from_documents(loaded.documents)?;
         match Snapshot::build(&config) {
-            Ok(snapshot) => self.gateway.publish(snapshot),
+            Ok(snapshot) => {
+                self.gateway.publish(snapshot);
+                crate::trust_resources::log_expiry(&config);
+            }
             Err(error) => {
                 tracing::error!(%error, "the stored configuration cannot be served; keeping the current one")
             }
@@ -209,6 +228,9 @@ impl Control {
         Ok(())
     }
 }
+
+/// How often certificates needing attention are logged without a configuration change.
+const EXPIRY_CHECK: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
 /// How long to wait before listening again after the change feed broke.
 const FEED_RETRY: std::time::Duration = std::time::Duration::from_secs(2);

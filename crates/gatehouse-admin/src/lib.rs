@@ -17,6 +17,7 @@ mod error;
 mod policy_resources;
 mod secrets;
 mod server;
+mod trust_resources;
 
 pub use api::router;
 pub use console::ConsoleSettings;

@@ -22,7 +22,7 @@
 //! - [`expiry`]: certificates expiring soon, for logs and the management API.
 //!
 //! What is validated, how it differs from .NET's `X509Chain`, and the conformance numbers
-//! (x509-limbo, NIST PKITS) are in `TRUST.md` beside this crate.
+//! (x509-limbo, NIST PKITS) are in `docs/trust.md` at the root of the repository.
 //!
 //! This crate does no network I/O (no OCSP, no CRL or AIA download) and knows nothing of HTTP
 //! beyond header values. Passwords and private keys never appear in errors or `Debug` output.
@@ -38,6 +38,7 @@ pub mod expiry;
 mod extensions;
 pub mod forwarded;
 pub mod import;
+mod issued_by;
 mod key;
 mod key_usage;
 mod name_info;

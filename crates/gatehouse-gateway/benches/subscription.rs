@@ -41,6 +41,7 @@ fn subscription() -> Arc<Subscription> {
         scope: Scope::AllApis,
         active: true,
         allow_tracing: false,
+        certificates: None,
         context: [info.clone(), info],
     })
 }

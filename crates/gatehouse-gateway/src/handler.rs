@@ -19,6 +19,7 @@ use crate::routing::Routed;
 use crate::snapshot::{ApiEntry, OperationEntry, Snapshot};
 use crate::subscription::{Granted, presented_key};
 use crate::traces::TraceStore;
+use crate::trust::TrustSettings;
 use crate::upstream::Upstream;
 
 /// The body type of responses to callers.
@@ -47,16 +48,21 @@ pub struct Gateway {
     settings: GatewaySettings,
     recent: RecentRequests,
     services: Services,
+    trust_settings: TrustSettings,
 }
 
 /// Why a request was refused before its pipeline ran.
 #[derive(Debug, Clone, Copy)]
-enum Refusal {
+pub(crate) enum Refusal {
     NotFound,
     KeyMissing,
     KeyInvalid,
     BodyTooLarge,
     BodyUnreadable,
+    /// The Host names a hostname with other client-certificate settings (421).
+    Misdirected,
+    /// A trusted proxy's certificate header cannot be read (400).
+    ForwardedCertificateInvalid,
 }
 
 impl Gateway {
@@ -74,7 +80,19 @@ impl Gateway {
             settings,
             recent: RecentRequests::default(),
             services: Services::in_memory(),
+            trust_settings: TrustSettings::default(),
         }
+    }
+
+    /// Relaxes chain checks as the gateway's settings say (strict by default).
+    pub fn with_trust_settings(mut self, settings: TrustSettings) -> Self {
+        self.trust_settings = settings;
+        self
+    }
+
+    /// The configuration being served.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.load_full()
     }
 
     /// Keeps rate-limit counters, caches and concurrency limits in `services` (in process by
@@ -108,7 +126,12 @@ impl Gateway {
     ) -> http::Response<ResponseBody> {
         let started = Instant::now();
         let snapshot = self.snapshot.load_full();
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        let connection = match crate::caller::admit(&snapshot, connection, &mut parts) {
+            Ok(connection) => connection,
+            Err(refusal) => return refuse(&self.recent, started, refusal, connection, &parts),
+        };
+        let connection = &*connection;
 
         let (api, operation, parameters) = match crate::preflight::route(&snapshot, &parts) {
             Routed::Found {
@@ -129,6 +152,10 @@ impl Gateway {
             }
             Err(refusal) => return refuse(&self.recent, started, refusal, connection, &parts),
         };
+        if let Err(refusal) = crate::caller::check_binding(&snapshot, granted.as_ref(), connection)
+        {
+            return refuse(&self.recent, started, refusal, connection, &parts);
+        }
 
         let traced = wants_trace(&parts.headers)
             && granted
@@ -173,6 +200,9 @@ impl Gateway {
         let mut exchange = Exchange::new(request, &original, resolved, caller, started)
             .with_matched_parameters(parameters)
             .with_backend_base(api.service_url.clone());
+        if let Some(trust) = crate::caller::trust(&snapshot, connection, self.trust_settings) {
+            exchange = exchange.with_trust(trust);
+        }
         if traced {
             exchange = exchange.with_trace();
             record_arrival(&exchange, connection, api, operation);
@@ -355,7 +385,7 @@ fn log_decision(
     let resolved = exchange.resolved();
     let status = exchange.response.status;
     let (decision, reason) = match outcome {
-        Outcome::Failed(failure) => ("error", failure.reason.to_string()),
+        Outcome::Failed(failure) => (failed(failure).label(), failure.reason.to_string()),
         Outcome::Completed if status >= 400 => {
             ("denied", exchange.response.reason_phrase().to_owned())
         }
@@ -385,7 +415,7 @@ fn completed_record(
     let resolved = exchange.resolved();
     let status = exchange.response.status;
     let (decision, reason) = match outcome {
-        Outcome::Failed(failure) => (Decision::Error, failure.reason.to_string()),
+        Outcome::Failed(failure) => (failed(failure), failure.reason.to_string()),
         Outcome::Completed => {
             let reason = exchange.response.reason_phrase().to_owned();
             (Decision::of_completed(status, &reason), reason)
@@ -403,6 +433,15 @@ fn completed_record(
         decision,
         reason,
         elapsed_us: micros(exchange.started()),
+    }
+}
+
+/// A pipeline failure as a decision: a refused certificate, or an error.
+fn failed(failure: &gatehouse_policy::runtime::Failure) -> Decision {
+    if &*failure.source == "validate-client-certificate" {
+        Decision::CertificateRefused
+    } else {
+        Decision::Error
     }
 }
 
@@ -431,6 +470,16 @@ fn refuse(
         ),
         Refusal::BodyTooLarge => (413, "body_too_large", "Request entity too large"),
         Refusal::BodyUnreadable => (400, "body_unreadable", "The request body could not be read"),
+        Refusal::Misdirected => (
+            421,
+            "misdirected",
+            "Misdirected request: the Host header names a hostname with other client certificate settings than the one this connection was made for. Connect again using that host name.",
+        ),
+        Refusal::ForwardedCertificateInvalid => (
+            400,
+            "forwarded_certificate_invalid",
+            "The client certificate forwarded by the proxy cannot be read",
+        ),
     };
     tracing::info!(
         method = %parts.method,
@@ -464,6 +513,7 @@ impl Refusal {
             Self::KeyMissing => Decision::KeyMissing,
             Self::KeyInvalid => Decision::KeyInvalid,
             Self::BodyTooLarge | Self::BodyUnreadable => Decision::BodyRefused,
+            Self::Misdirected | Self::ForwardedCertificateInvalid => Decision::CertificateRefused,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! TLS listeners: TCP accept, TLS handshake, HTTP/1.1 or HTTP/2 per ALPN, graceful drain.
 //!
-//! [`serve_tls`] is shared by the gateway and the admin listener; [`serve`] is the gateway's
-//! use of it, which identifies the caller by client certificate once per connection.
+//! [`serve_tls`] serves one fixed TLS configuration (the admin listener); [`serve`] is the
+//! gateway's listener, which picks the TLS settings per connection from the server name
+//! the caller asks for ([`crate::sni`]) and identifies the caller by client certificate once
+//! per connection.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -11,6 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use gatehouse_cert::Certificate;
+use gatehouse_cert::verify::MAX_PRESENTED_CERTIFICATES;
 use hyper::body::Incoming;
 use hyper::service::{Service, service_fn};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -18,11 +21,14 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use rustls::{ServerConfig, ServerConnection};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::{LazyConfigAcceptor, TlsAcceptor};
 use tracing::Instrument;
 
 use crate::connection::Connection;
 use crate::handler::Gateway;
+use crate::hostnames::{ClientCertificateMode, Site};
+use crate::sni::GatewayTls;
 
 /// How long a caller has to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,22 +39,89 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Completes TLS handshakes, reporting what settings each connection got.
+trait Handshake: Send + Sync + 'static {
+    /// What the connection's service needs to know about the handshake's settings.
+    type Settings: Send + 'static;
+
+    fn handshake(
+        &self,
+        tcp: TcpStream,
+    ) -> impl Future<Output = Option<(TlsStream<TcpStream>, Self::Settings)>> + Send;
+}
+
+/// One configuration for every connection.
+struct Fixed(TlsAcceptor);
+
+impl Handshake for Fixed {
+    type Settings = ();
+
+    async fn handshake(&self, tcp: TcpStream) -> Option<(TlsStream<TcpStream>, ())> {
+        let accepting = self.0.accept(tcp);
+        let tls = finish(tokio::time::timeout(HANDSHAKE_TIMEOUT, accepting).await)?;
+        Some((tls, ()))
+    }
+}
+
+/// The gateway's: settings by server name from the current snapshot.
+struct BySni {
+    tls: GatewayTls,
+    gateway: Arc<Gateway>,
+}
+
+impl Handshake for BySni {
+    type Settings = Arc<Site>;
+
+    async fn handshake(&self, tcp: TcpStream) -> Option<(TlsStream<TcpStream>, Arc<Site>)> {
+        let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+        let hello = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
+        let start = finish(tokio::time::timeout_at(deadline, hello).await)?;
+
+        let server_name = start.client_hello().server_name().map(str::to_owned);
+        let snapshot = self.gateway.snapshot();
+        let site = snapshot.hostnames().resolve(server_name.as_deref()).clone();
+        let config = match self.tls.config_for(&site) {
+            Ok(config) => config,
+            Err(error) => {
+                tracing::warn!(%error, server_name, "no TLS configuration for the server name");
+                return None;
+            }
+        };
+
+        match tokio::time::timeout_at(deadline, start.into_stream(config)).await {
+            Ok(Ok(tls)) => Some((tls, site)),
+            Ok(Err(error)) => {
+                log_refused_handshake(&error, &site, server_name.as_deref());
+                None
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out");
+                None
+            }
+        }
+    }
+}
+
 /// Serves the gateway on `listener` until `shutdown` completes, then drains connections.
 pub async fn serve(
     listener: TcpListener,
-    tls: Arc<ServerConfig>,
+    tls: GatewayTls,
     gateway: Arc<Gateway>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let on_connection = move |peer: SocketAddr, tls: &ServerConnection| {
-        let connection = Arc::new(identify(peer, tls)?);
+    let handshake = BySni {
+        tls,
+        gateway: gateway.clone(),
+    };
+    let on_connection = move |peer: SocketAddr, tls: &ServerConnection, site: Arc<Site>| {
+        let connection = Arc::new(identify(peer, tls, site.mode)?);
         let gateway = gateway.clone();
         Some(service_fn(move |request| {
             let (gateway, connection) = (gateway.clone(), connection.clone());
             async move { Ok::<_, Infallible>(gateway.handle(&connection, request).await) }
         }))
     };
-    serve_tls(listener, tls, on_connection, shutdown).await;
+    serve_with(listener, handshake, on_connection, shutdown).await;
 }
 
 /// Accepts TLS connections on `listener` and serves each with the service `on_connection`
@@ -66,13 +139,32 @@ pub async fn serve_tls<F, S, B>(
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let acceptor = TlsAcceptor::from(tls);
+    let fixed = Fixed(TlsAcceptor::from(tls));
+    let on_connection = move |peer, tls: &ServerConnection, ()| on_connection(peer, tls);
+    serve_with(listener, fixed, on_connection, shutdown).await;
+}
+
+async fn serve_with<H, F, S, B>(
+    listener: TcpListener,
+    handshake: H,
+    on_connection: F,
+    shutdown: impl Future<Output = ()>,
+) where
+    H: Handshake,
+    F: Fn(SocketAddr, &ServerConnection, H::Settings) -> Option<S> + Send + Sync + 'static,
+    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
     let graceful = GracefulShutdown::new();
     let mut http = auto::Builder::new(TokioExecutor::new());
     http.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
     let (http, on_connection) = (Arc::new(http), Arc::new(on_connection));
+    let handshake = Arc::new(handshake);
     tokio::pin!(shutdown);
 
     loop {
@@ -87,13 +179,14 @@ pub async fn serve_tls<F, S, B>(
             () = &mut shutdown => break,
         };
         let watcher = graceful.watcher();
-        let (acceptor, http, on_connection) =
-            (acceptor.clone(), http.clone(), on_connection.clone());
+        let (handshake, http, on_connection) =
+            (handshake.clone(), http.clone(), on_connection.clone());
         let task = async move {
-            let Some(tls) = handshake(acceptor, tcp).await else {
+            let _ = tcp.set_nodelay(true);
+            let Some((tls, settings)) = handshake.handshake(tcp).await else {
                 return;
             };
-            let Some(service) = on_connection(peer, tls.get_ref().1) else {
+            let Some(service) = on_connection(peer, tls.get_ref().1, settings) else {
                 return;
             };
             let serving = http.serve_connection(TokioIo::new(tls), service);
@@ -107,13 +200,10 @@ pub async fn serve_tls<F, S, B>(
     drain(graceful).await;
 }
 
-async fn handshake(
-    acceptor: TlsAcceptor,
-    tcp: TcpStream,
-) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
-    let _ = tcp.set_nodelay(true);
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-        Ok(Ok(tls)) => Some(tls),
+/// The stream of a handshake that finished in time, or `None` with the reason logged.
+fn finish<T>(outcome: Result<std::io::Result<T>, tokio::time::error::Elapsed>) -> Option<T> {
+    match outcome {
+        Ok(Ok(done)) => Some(done),
         Ok(Err(error)) => {
             tracing::debug!(%error, "TLS handshake failed");
             None
@@ -125,26 +215,57 @@ async fn handshake(
     }
 }
 
-/// Parses the client certificate once for the whole connection. A certificate the caller
-/// proved it holds but that cannot be read closes the connection: it cannot be judged, so it
-/// cannot be let through.
-fn identify(peer: SocketAddr, tls: &ServerConnection) -> Option<Connection> {
-    let Some(der) = tls.peer_certificates().and_then(|chain| chain.first()) else {
-        return Some(Connection::new(peer, None));
+/// A handshake refused because the hostname requires a certificate is a security decision
+/// (info); other failures are routine (debug).
+fn log_refused_handshake(error: &std::io::Error, site: &Site, server_name: Option<&str>) {
+    let tls_error = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
+    if site.mode == ClientCertificateMode::Require
+        && matches!(tls_error, Some(rustls::Error::NoCertificatesPresented))
+    {
+        tracing::info!(
+            server_name,
+            hostname.id = site.id.as_deref(),
+            decision = "certificate_required",
+            "handshake refused: the hostname requires a client certificate"
+        );
+        return;
+    }
+    tracing::debug!(%error, server_name, "TLS handshake failed");
+}
+
+/// Parses the client certificate and the intermediates once for the whole connection. A
+/// certificate the caller proved it holds but that cannot be read closes the connection: it
+/// cannot be judged, so it cannot be let through. Intermediates that cannot be read are
+/// left out: they could never be part of a chain.
+fn identify(
+    peer: SocketAddr,
+    tls: &ServerConnection,
+    mode: ClientCertificateMode,
+) -> Option<Connection> {
+    let presented = tls.peer_certificates().unwrap_or_default();
+    let Some((der, rest)) = presented.split_first() else {
+        return Some(Connection::new(peer, None, Vec::new(), mode));
     };
-    match Certificate::from_der(der.as_ref()) {
-        Ok(certificate) => {
-            tracing::debug!(
-                client.cert.thumbprint = &**certificate.thumbprint(),
-                "client certificate presented"
-            );
-            Some(Connection::new(peer, Some(certificate)))
-        }
+    let certificate = match Certificate::from_der(der.as_ref()) {
+        Ok(certificate) => certificate,
         Err(error) => {
             tracing::warn!(%error, "client certificate cannot be parsed; closing the connection");
-            None
+            return None;
         }
-    }
+    };
+    let chain: Vec<Certificate> = rest
+        .iter()
+        .take(MAX_PRESENTED_CERTIFICATES)
+        .filter_map(|der| Certificate::from_der(der.as_ref()).ok())
+        .collect();
+    tracing::debug!(
+        client.cert.thumbprint = &**certificate.thumbprint(),
+        intermediates = chain.len(),
+        "client certificate presented"
+    );
+    Some(Connection::new(peer, Some(certificate), chain, mode))
 }
 
 async fn drain(graceful: GracefulShutdown) {

@@ -16,12 +16,15 @@ use gatehouse_policy::compile::{
 };
 use gatehouse_policy::pipeline::Pipeline;
 use gatehouse_policy::reader::Diagnostic;
-use gatehouse_policy::runtime::{ClientIdentity, ResponseExample, Url};
+use gatehouse_policy::runtime::{BackendTls, ClientIdentity, ResponseExample, Url};
 use thiserror::Error;
 use time::OffsetDateTime;
 
+use crate::forwarded::TrustedProxies;
+use crate::hostnames::Hostnames;
 use crate::routing::{OperationRoute, Routed, Router};
 use crate::subscription::{KeyIndex, KeySlot, Scope, Subscription};
+use crate::trust::SnapshotTrust;
 
 /// Why a configuration cannot be served.
 #[derive(Debug, Error)]
@@ -67,6 +70,38 @@ pub enum SnapshotError {
         /// Every problem, with its line and column in the fragment.
         diagnostics: Vec<Diagnostic>,
     },
+    /// A CA store entry names a certificate that cannot serve as a CA.
+    #[error("certificate authority '{id}' cannot be used: {reason}")]
+    CertificateAuthority {
+        /// The entry's certificate id.
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A revocation list cannot be read or was not issued by a CA of the store.
+    #[error("certificate revocation list '{id}' cannot be used: {reason}")]
+    Crl {
+        /// The CRL's id.
+        id: String,
+        /// What is wrong, e.g. the issuer missing from the CA store.
+        reason: String,
+    },
+    /// A hostname configuration's certificate cannot be served.
+    #[error("hostname configuration '{id}' cannot be used: {reason}")]
+    Hostname {
+        /// The configuration's id.
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A trusted proxy entry does not validate.
+    #[error("trusted proxy '{id}' cannot be used: {reason}")]
+    TrustedProxy {
+        /// The entry's id.
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 fn list(diagnostics: &[Diagnostic]) -> String {
@@ -109,6 +144,9 @@ pub struct Snapshot {
     router: Router<ApiEntry, OperationEntry>,
     keys: KeyIndex,
     deployment: Arc<cx::DeploymentInfo>,
+    trust: Arc<SnapshotTrust>,
+    hostnames: Hostnames,
+    proxies: TrustedProxies,
 }
 
 impl Snapshot {
@@ -118,6 +156,9 @@ impl Snapshot {
             router: Router::default(),
             keys: KeyIndex::default(),
             deployment: Arc::default(),
+            trust: Arc::default(),
+            hostnames: Hostnames::default(),
+            proxies: TrustedProxies::default(),
         }
     }
 
@@ -140,7 +181,10 @@ impl Snapshot {
         Ok(Self {
             router,
             keys: index_keys(config),
+            trust: Arc::new(SnapshotTrust::build(config, &deployment)?),
             deployment: Arc::new(deployment),
+            hostnames: Hostnames::build(config)?,
+            proxies: TrustedProxies::build(config)?,
         })
     }
 
@@ -157,6 +201,21 @@ impl Snapshot {
     /// `context.Deployment`.
     pub fn deployment(&self) -> &Arc<cx::DeploymentInfo> {
         &self.deployment
+    }
+
+    /// The CA store and CRLs.
+    pub fn trust(&self) -> &Arc<SnapshotTrust> {
+        &self.trust
+    }
+
+    /// The hostname configurations.
+    pub fn hostnames(&self) -> &Hostnames {
+        &self.hostnames
+    }
+
+    /// The proxies trusted to forward client certificates.
+    pub fn proxies(&self) -> &TrustedProxies {
+        &self.proxies
     }
 }
 
@@ -189,7 +248,7 @@ pub fn environment(
             id: id.clone(),
             reason,
         })?;
-        env = env.with_backend(id, url);
+        env = env.with_backend_entity(id, url, backend_tls(backend));
     }
     for (id, certificate) in deployment.certificates.iter() {
         env = env.with_certificate(id, certificate.clone());
@@ -200,6 +259,15 @@ pub fn environment(
         }
     }
     Ok(env)
+}
+
+/// A backend's TLS settings; both checks on unless the entity turns one off.
+fn backend_tls(backend: &gatehouse_model::BackendProperties) -> BackendTls {
+    let tls = backend.tls.unwrap_or_default();
+    BackendTls {
+        validate_certificate_chain: tls.validate_certificate_chain,
+        validate_certificate_name: tls.validate_certificate_name,
+    }
 }
 
 /// An uploaded certificate with its private key, as `authentication-certificate` presents it
@@ -403,6 +471,7 @@ fn index_keys(config: &Config) -> KeyIndex {
             },
             active: properties.state == SubscriptionState::Active,
             allow_tracing: properties.allow_tracing,
+            certificates: properties.client_certificates.clone(),
             context: [info(&primary), info(&secondary)],
         });
         for (key, slot) in [

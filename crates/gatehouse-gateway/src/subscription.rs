@@ -21,6 +21,8 @@ pub struct Subscription {
     pub active: bool,
     /// Whether callers may ask for traces with this subscription's keys.
     pub allow_tracing: bool,
+    /// The client certificates the keys work with; any when `None`.
+    pub certificates: Option<gatehouse_model::CertificateBinding>,
     /// `context.Subscription` as seen with the primary key, then with the secondary key.
     pub context: [Arc<gatehouse_expr::context::SubscriptionInfo>; 2],
 }
@@ -171,6 +173,7 @@ mod tests {
             scope,
             active,
             allow_tracing: false,
+            certificates: None,
             context: [info.clone(), info],
         })
     }

@@ -1,5 +1,6 @@
-//! TLS termination: the server certificate, and a client-certificate verifier that asks every
-//! caller for a certificate, accepts any chain (or none), and still checks proof of possession.
+//! TLS termination: the server certificate, and a client-certificate verifier that asks the
+//! caller for a certificate, accepts any chain (or none, unless made mandatory for a hostname
+//! that requires one), and still checks proof of possession.
 //!
 //! Trust decisions belong to policies (`validate-client-certificate`, `Verify()`, thumbprint
 //! checks), as in APIM: the handshake only establishes *which* certificate the caller holds
@@ -22,7 +23,7 @@ use rustls::{
 use crate::GatewayError;
 
 /// ALPN protocols offered to callers, preferred first.
-const ALPN: [&[u8]; 2] = [b"h2", b"http/1.1"];
+pub(crate) const ALPN: [&[u8]; 2] = [b"h2", b"http/1.1"];
 
 /// Whether a listener asks callers for a client certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,16 +68,27 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
-/// Asks for a client certificate, makes it optional, accepts any chain, verifies possession.
+/// Asks for a client certificate, makes it optional (unless made mandatory), accepts any
+/// chain, verifies possession.
 #[derive(Debug)]
 pub(crate) struct AnyClientCertificate {
     algorithms: WebPkiSupportedAlgorithms,
+    mandatory: bool,
 }
 
 impl AnyClientCertificate {
     pub(crate) fn new(provider: &CryptoProvider) -> Self {
         Self {
             algorithms: provider.signature_verification_algorithms,
+            mandatory: false,
+        }
+    }
+
+    /// The same verifier, failing handshakes that present no certificate.
+    pub(crate) fn mandatory(self) -> Self {
+        Self {
+            mandatory: true,
+            ..self
         }
     }
 }
@@ -87,7 +99,7 @@ impl ClientCertVerifier for AnyClientCertificate {
     }
 
     fn client_auth_mandatory(&self) -> bool {
-        false
+        self.mandatory
     }
 
     /// No CA names: callers with certificates from any issuer should send theirs, as they do

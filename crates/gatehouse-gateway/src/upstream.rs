@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use gatehouse_policy::runtime::{
-    Backend, Body, ClientIdentity, ForwardError, ForwardOptions, Request, Response,
+    Backend, BackendTls, Body, ClientIdentity, ForwardError, ForwardOptions, Request, Response,
 };
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http_body_util::{BodyExt, Empty, Full};
@@ -20,6 +20,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::GatewayError;
 use crate::echo;
+use crate::upstream_tls::RelaxedBackendVerifier;
 
 type ClientResult =
     Result<http::Response<hyper::body::Incoming>, hyper_util::client::legacy::Error>;
@@ -43,16 +44,20 @@ const HOP_BY_HOP: [&str; 8] = [
 /// The HTTP client type, with its TLS connector.
 type HttpClient = Client<HttpsConnector<HttpConnector>, OutBody>;
 
-/// How many certificate-presenting clients are kept before the cache starts over.
+/// How many certificate-presenting or relaxed clients are kept before the cache starts over.
 const MAX_IDENTITY_CLIENTS: usize = 64;
 
+/// Which client: the certificate presented to the backend, and how its certificate is checked.
+type ClientKey = (Option<Arc<str>>, BackendTls);
+
 /// The backend caller: one connection pool for every API, and one more per client
-/// certificate policies present to backends (`authentication-certificate`).
+/// certificate policies present to backends (`authentication-certificate`) and per relaxed
+/// TLS setting of backend entities.
 #[derive(Clone, Debug)]
 pub struct Upstream {
     client: HttpClient,
     roots: Arc<rustls::RootCertStore>,
-    with_identity: Arc<Mutex<HashMap<Arc<str>, HttpClient>>>,
+    with_identity: Arc<Mutex<HashMap<ClientKey, HttpClient>>>,
 }
 
 impl Upstream {
@@ -69,7 +74,8 @@ impl Upstream {
         roots.add_parsable_certificates(native.certs);
         roots.add_parsable_certificates(extra_roots.iter().cloned());
         let roots = Arc::new(roots);
-        let client = build_client(&roots, None).map_err(GatewayError::Tls)?;
+        let client =
+            build_client(&roots, None, BackendTls::default()).map_err(GatewayError::Tls)?;
         Ok(Self {
             client,
             roots,
@@ -77,29 +83,38 @@ impl Upstream {
         })
     }
 
-    /// The client for `identity`: the shared one without a certificate, else one made (once)
-    /// for that certificate.
+    /// The client for `identity` and `tls`: the shared one without a certificate and with
+    /// full checks, else one made (once) for that combination.
     fn client_for(
         &self,
         identity: Option<&Arc<ClientIdentity>>,
+        tls: BackendTls,
     ) -> Result<HttpClient, ForwardError> {
-        let Some(identity) = identity else {
+        if identity.is_none() && tls.is_strict() {
             return Ok(self.client.clone());
-        };
+        }
+        let key: ClientKey = (identity.map(|i| i.thumbprint.clone()), tls);
         let mut clients = self
             .with_identity
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(client) = clients.get(&identity.thumbprint) {
+        if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
-        let client = build_client(&self.roots, Some(identity)).map_err(|e| {
+        let client = build_client(&self.roots, identity.map(|i| &**i), tls).map_err(|e| {
             ForwardError::Connection(format!("the client certificate cannot be used: {e}"))
         })?;
+        if !tls.is_strict() {
+            tracing::warn!(
+                validate_certificate_chain = tls.validate_certificate_chain,
+                validate_certificate_name = tls.validate_certificate_name,
+                "calling a backend whose TLS certificate checks a backend entity turned off"
+            );
+        }
         if clients.len() >= MAX_IDENTITY_CLIENTS {
             clients.clear();
         }
-        clients.insert(identity.thumbprint.clone(), client.clone());
+        clients.insert(key, client.clone());
         Ok(client)
     }
 
@@ -111,7 +126,7 @@ impl Upstream {
         let outgoing = build_request(request)?;
         // Boxed with an explicit `Send` bound: without it the compiler cannot prove the
         // client's future `Send` for every lifetime of the boxed body error (rust#64552).
-        let client = self.client_for(options.client_identity.as_ref())?;
+        let client = self.client_for(options.client_identity.as_ref(), options.tls)?;
         let sending: Pin<Box<dyn Future<Output = ClientResult> + Send>> =
             Box::pin(client.request(outgoing));
         let sent = tokio::time::timeout(options.timeout, sending).await;
@@ -166,17 +181,25 @@ impl Backend for Upstream {
     }
 }
 
-/// An HTTP(S) client trusting `roots`, presenting `identity` to backends that ask for a
-/// client certificate.
+/// An HTTP(S) client trusting `roots` (with the checks `tls` keeps), presenting `identity`
+/// to backends that ask for a client certificate.
 fn build_client(
     roots: &Arc<rustls::RootCertStore>,
     identity: Option<&ClientIdentity>,
+    tls: BackendTls,
 ) -> Result<HttpClient, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots.clone());
+        .map_err(|e| e.to_string())?;
+    let builder = if tls.is_strict() {
+        builder.with_root_certificates(roots.clone())
+    } else {
+        let verifier = RelaxedBackendVerifier::new(roots.clone(), &provider, tls)?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+    };
     let tls = match identity {
         None => builder.with_no_client_auth(),
         Some(identity) => {

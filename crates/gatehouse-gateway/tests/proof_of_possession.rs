@@ -6,8 +6,7 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use gatehouse_gateway::tls::{ClientAuth, server_config};
-use gatehouse_gateway::{Gateway, GatewaySettings, Snapshot, TraceStore, Upstream};
+use gatehouse_gateway::{Gateway, GatewaySettings, GatewayTls, Snapshot, TraceStore, Upstream};
 use gatehouse_testkit::Pki;
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::pem::PemObject;
@@ -34,7 +33,7 @@ impl ResolvesClientCert for Present {
 /// Starts a gateway with an empty configuration; returns its address and the CA to trust.
 async fn start(pki: &Pki) -> Result<(std::net::SocketAddr, std::path::PathBuf)> {
     let (ca, cert, key) = pki.server()?;
-    let tls = server_config(&cert, &key, ClientAuth::Request)?;
+    let tls = GatewayTls::from_pem_files(&cert, &key)?;
     let settings = GatewaySettings {
         trace_base_url: "https://localhost/traces".into(),
     };

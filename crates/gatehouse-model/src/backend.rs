@@ -8,8 +8,8 @@ use crate::api::invalid;
 
 /// `properties` of `backends/{backendId}`.
 ///
-/// Only the URL is used. Credentials, TLS settings, proxies and pools change how APIM calls
-/// the backend; Gatehouse refuses them rather than ignore them.
+/// The URL and the TLS settings are used. Credentials, proxies and pools change how APIM
+/// calls the backend; Gatehouse refuses them rather than ignore them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BackendProperties {
@@ -27,15 +27,41 @@ pub struct BackendProperties {
     /// Refused: credentials applied to backend calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Value>,
-    /// Refused: TLS validation settings.
+    /// How the backend's TLS certificate is checked; both checks on when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls: Option<Value>,
+    pub tls: Option<BackendTlsProperties>,
     /// Refused: an HTTP proxy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<Value>,
     /// Refused: load-balanced pools, circuit breakers and Service Fabric settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<Value>,
+}
+
+/// `tls` of a backend: APIM's names for the two checks of the backend's certificate. Each
+/// is on unless set to false here; turning one off is logged when the configuration loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackendTlsProperties {
+    /// The certificate must chain to a root the gateway trusts.
+    #[serde(default = "yes")]
+    pub validate_certificate_chain: bool,
+    /// The certificate must be valid for the backend's host name.
+    #[serde(default = "yes")]
+    pub validate_certificate_name: bool,
+}
+
+impl Default for BackendTlsProperties {
+    fn default() -> Self {
+        Self {
+            validate_certificate_chain: true,
+            validate_certificate_name: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn http() -> String {
@@ -56,7 +82,6 @@ impl BackendProperties {
         }
         let refused = [
             ("credentials", self.credentials.is_some()),
-            ("tls", self.tls.is_some()),
             ("proxy", self.proxy.is_some()),
             ("properties", self.properties.is_some()),
         ];

@@ -62,10 +62,23 @@ pub struct CertificateAuthorityProperties {
     pub is_trusted: bool,
 }
 
-/// `properties` of `certificateRevocationLists/{id}`, as stored.
+/// `properties` of `certificateRevocationLists/{id}`, as stored: the CRL and, for people
+/// reading it back, what was read from it when it was uploaded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CrlProperties {
     /// The CRL, base64 DER.
     pub data: String,
+    /// The issuer, .NET distinguished name (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// thisUpdate, RFC 3339 (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub this_update: Option<String>,
+    /// nextUpdate, RFC 3339, when the CRL names one (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_update: Option<String>,
+    /// How many serial numbers it lists (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_count: Option<usize>,
 }

@@ -8,9 +8,9 @@ use serde_json::Value;
 
 use crate::{
     ApiProperties, BackendProperties, CertificateAuthorityProperties, CertificateProperties,
-    CrlProperties, ModelError, NamedValueProperties, OperationProperties, PolicyFragmentProperties,
-    PolicyProperties, PolicyScope, ProductProperties, ResourceKind, ResourcePath,
-    SubscriptionProperties,
+    CrlProperties, HostnameConfigurationProperties, ModelError, NamedValueProperties,
+    OperationProperties, PolicyFragmentProperties, PolicyProperties, PolicyScope,
+    ProductProperties, ResourceKind, ResourcePath, SubscriptionProperties, TrustedProxyProperties,
 };
 
 /// One typed resource, as [`Config::set`] accepted it.
@@ -26,6 +26,8 @@ pub enum Resource {
     Certificate(CertificateProperties),
     /// `certificateRevocationLists/{id}`
     Crl(CrlProperties),
+    /// `hostnameConfigurations/{id}`
+    HostnameConfiguration(HostnameConfigurationProperties),
     /// `namedValues/{namedValueId}`
     NamedValue(NamedValueProperties),
     /// `apis/{apiId}/operations/{operationId}`
@@ -40,6 +42,8 @@ pub enum Resource {
     ProductApi,
     /// `subscriptions/{subscriptionId}`
     Subscription(SubscriptionProperties),
+    /// `trustedProxies/{id}`
+    TrustedProxy(TrustedProxyProperties),
 }
 
 impl Resource {
@@ -69,6 +73,16 @@ impl Resource {
             }
             ResourceKind::Certificate => Self::Certificate(from_json(properties)?),
             ResourceKind::Crl => Self::Crl(from_json(properties)?),
+            ResourceKind::HostnameConfiguration => {
+                let mut hostname: HostnameConfigurationProperties = from_json(properties)?;
+                hostname.validate()?;
+                Self::HostnameConfiguration(hostname)
+            }
+            ResourceKind::TrustedProxy => {
+                let proxy: TrustedProxyProperties = from_json(properties)?;
+                proxy.validate()?;
+                Self::TrustedProxy(proxy)
+            }
             ResourceKind::Backend => {
                 let backend: BackendProperties = from_json(properties)?;
                 backend.validate()?;
@@ -109,6 +123,10 @@ pub struct Config {
     pub certificate_authorities: BTreeMap<String, CertificateAuthorityProperties>,
     /// Revocation lists by id.
     pub crls: BTreeMap<String, CrlProperties>,
+    /// Server-name settings by id.
+    pub hostname_configurations: BTreeMap<String, HostnameConfigurationProperties>,
+    /// Proxies allowed to forward client certificates, by id.
+    pub trusted_proxies: BTreeMap<String, TrustedProxyProperties>,
     /// Backends by id.
     pub backends: BTreeMap<String, BackendProperties>,
     /// Named values by id (policies reference them by display name).
@@ -188,6 +206,10 @@ impl Config {
             }
             ResourcePath::Certificate(c) => self.certificates.get(c).map(to_json),
             ResourcePath::Crl(c) => self.crls.get(c).map(to_json),
+            ResourcePath::HostnameConfiguration(h) => {
+                self.hostname_configurations.get(h).map(to_json)
+            }
+            ResourcePath::TrustedProxy(t) => self.trusted_proxies.get(t).map(to_json),
             ResourcePath::Backend(b) => self.backends.get(b).map(to_json),
             ResourcePath::NamedValue(n) => self.named_values.get(n).map(to_json),
             ResourcePath::PolicyFragment(p) => self.policy_fragments.get(p).map(to_json),
@@ -219,6 +241,16 @@ impl Config {
                 .map(|c| ResourcePath::Certificate(c.clone())),
         );
         paths.extend(self.crls.keys().map(|c| ResourcePath::Crl(c.clone())));
+        paths.extend(
+            self.hostname_configurations
+                .keys()
+                .map(|h| ResourcePath::HostnameConfiguration(h.clone())),
+        );
+        paths.extend(
+            self.trusted_proxies
+                .keys()
+                .map(|t| ResourcePath::TrustedProxy(t.clone())),
+        );
         paths.extend(
             self.backends
                 .keys()
@@ -280,6 +312,12 @@ impl Config {
                 _ = self.certificates.insert(c.clone(), r)
             }
             (ResourcePath::Crl(c), Resource::Crl(r)) => _ = self.crls.insert(c.clone(), r),
+            (ResourcePath::HostnameConfiguration(h), Resource::HostnameConfiguration(r)) => {
+                _ = self.hostname_configurations.insert(h.clone(), r)
+            }
+            (ResourcePath::TrustedProxy(t), Resource::TrustedProxy(r)) => {
+                _ = self.trusted_proxies.insert(t.clone(), r)
+            }
             (ResourcePath::Backend(b), Resource::Backend(r)) => {
                 _ = self.backends.insert(b.clone(), r)
             }
@@ -315,6 +353,8 @@ impl Config {
             ResourcePath::CertificateAuthority(c) => _ = self.certificate_authorities.remove(c),
             ResourcePath::Certificate(c) => _ = self.certificates.remove(c),
             ResourcePath::Crl(c) => _ = self.crls.remove(c),
+            ResourcePath::HostnameConfiguration(h) => _ = self.hostname_configurations.remove(h),
+            ResourcePath::TrustedProxy(t) => _ = self.trusted_proxies.remove(t),
             ResourcePath::Backend(b) => _ = self.backends.remove(b),
             ResourcePath::NamedValue(n) => _ = self.named_values.remove(n),
             ResourcePath::PolicyFragment(p) => _ = self.policy_fragments.remove(p),
@@ -335,6 +375,7 @@ impl Config {
         }
         self.check_unique_api_paths()?;
         self.check_unique_named_values()?;
+        crate::hostname::check_unique(&self.hostname_configurations)?;
         self.check_unique_keys()
     }
 
@@ -361,6 +402,11 @@ impl Config {
             ResourcePath::CertificateAuthority(c) => {
                 let target = ResourcePath::Certificate(c.clone());
                 require(self.contains(&target), path, &target)
+            }
+            ResourcePath::HostnameConfiguration(h) => {
+                let certificate = self.hostname_configurations[h].certificate_id.clone();
+                let target = certificate.map(ResourcePath::Certificate);
+                target.map_or(Ok(()), |t| require(self.contains(&t), path, &t))
             }
             ResourcePath::Subscription(s) => {
                 self.check_subscription_scope(path, &self.subscriptions[s])

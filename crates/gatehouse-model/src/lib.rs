@@ -12,6 +12,7 @@ mod backend;
 mod certificate;
 mod config;
 mod error;
+mod hostname;
 mod id;
 mod named_value;
 mod path;
@@ -19,16 +20,21 @@ mod policy;
 mod policy_fragment;
 mod product;
 mod subscription;
+mod trusted_proxy;
 
 pub use api::{ApiProperties, KeyParameterNames, OperationProperties};
-pub use backend::BackendProperties;
+pub use backend::{BackendProperties, BackendTlsProperties};
 pub use certificate::{CertificateAuthorityProperties, CertificateProperties, CrlProperties};
 pub use config::{Config, Resource};
 pub use error::ModelError;
+pub use hostname::HostnameConfigurationProperties;
 pub use id::validate_id;
 pub use named_value::NamedValueProperties;
 pub use path::{PolicyScope, ResourceKind, ResourcePath};
 pub use policy::{PolicyFormat, PolicyProperties};
 pub use policy_fragment::PolicyFragmentProperties;
 pub use product::{ProductProperties, ProductState};
-pub use subscription::{SubscriptionProperties, SubscriptionScope, SubscriptionState};
+pub use subscription::{
+    CertificateBinding, SubscriptionProperties, SubscriptionScope, SubscriptionState,
+};
+pub use trusted_proxy::{Cidr, ForwardedHeaderFormat, TrustedProxyProperties};

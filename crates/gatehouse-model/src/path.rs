@@ -43,6 +43,8 @@ pub enum ResourceKind {
     Certificate,
     /// An uploaded certificate revocation list.
     Crl,
+    /// Server-name (SNI) settings: server certificate and client-certificate negotiation.
+    HostnameConfiguration,
     /// An operation of an API.
     Operation,
     /// A named value.
@@ -57,6 +59,8 @@ pub enum ResourceKind {
     ProductApi,
     /// A subscription and its keys.
     Subscription,
+    /// A TLS-terminating proxy allowed to forward client certificates in headers.
+    TrustedProxy,
 }
 
 /// A parsed, validated resource path such as `apis/echo-api/operations/retrieve-resource`.
@@ -72,6 +76,8 @@ pub enum ResourcePath {
     Certificate(String),
     /// `certificateRevocationLists/{id}`
     Crl(String),
+    /// `hostnameConfigurations/{id}`
+    HostnameConfiguration(String),
     /// `namedValues/{namedValueId}`
     NamedValue(String),
     /// `apis/{apiId}/operations/{operationId}`
@@ -86,6 +92,8 @@ pub enum ResourcePath {
     ProductApi(String, String),
     /// `subscriptions/{subscriptionId}`
     Subscription(String),
+    /// `trustedProxies/{id}`
+    TrustedProxy(String),
 }
 
 impl ResourcePath {
@@ -97,6 +105,7 @@ impl ResourcePath {
             Self::CertificateAuthority(_) => ResourceKind::CertificateAuthority,
             Self::Certificate(_) => ResourceKind::Certificate,
             Self::Crl(_) => ResourceKind::Crl,
+            Self::HostnameConfiguration(_) => ResourceKind::HostnameConfiguration,
             Self::NamedValue(_) => ResourceKind::NamedValue,
             Self::Operation(..) => ResourceKind::Operation,
             Self::Policy(_) => ResourceKind::Policy,
@@ -104,6 +113,7 @@ impl ResourcePath {
             Self::Product(_) => ResourceKind::Product,
             Self::ProductApi(..) => ResourceKind::ProductApi,
             Self::Subscription(_) => ResourceKind::Subscription,
+            Self::TrustedProxy(_) => ResourceKind::TrustedProxy,
         }
     }
 
@@ -117,6 +127,8 @@ impl ResourcePath {
             | Self::CertificateAuthority(id)
             | Self::Certificate(id)
             | Self::Crl(id)
+            | Self::HostnameConfiguration(id)
+            | Self::TrustedProxy(id)
             | Self::Product(id)
             | Self::Subscription(id)
             | Self::Operation(_, id)
@@ -135,6 +147,8 @@ impl ResourcePath {
             Self::CertificateAuthority(_) => "certificateAuthorities",
             Self::Certificate(_) => "certificates",
             Self::Crl(_) => "certificateRevocationLists",
+            Self::HostnameConfiguration(_) => "hostnameConfigurations",
+            Self::TrustedProxy(_) => "trustedProxies",
             Self::Operation(..) => "operations",
             Self::Policy(_) => "policies",
             Self::Product(_) => "products",
@@ -168,6 +182,8 @@ impl fmt::Display for ResourcePath {
             Self::CertificateAuthority(c) => write!(f, "certificateAuthorities/{c}"),
             Self::Certificate(c) => write!(f, "certificates/{c}"),
             Self::Crl(c) => write!(f, "certificateRevocationLists/{c}"),
+            Self::HostnameConfiguration(h) => write!(f, "hostnameConfigurations/{h}"),
+            Self::TrustedProxy(t) => write!(f, "trustedProxies/{t}"),
             Self::Operation(a, o) => write!(f, "apis/{a}/operations/{o}"),
             Self::Policy(PolicyScope::Global) => f.write_str("policies/policy"),
             Self::Policy(PolicyScope::Product(p)) => write!(f, "products/{p}/policies/policy"),
@@ -203,6 +219,10 @@ impl FromStr for ResourcePath {
             ["certificateAuthorities", c] => Self::CertificateAuthority(id("certificateId", c)?),
             ["certificates", c] => Self::Certificate(id("certificateId", c)?),
             ["certificateRevocationLists", c] => Self::Crl(id("crlId", c)?),
+            ["hostnameConfigurations", h] => {
+                Self::HostnameConfiguration(id("hostnameConfigurationId", h)?)
+            }
+            ["trustedProxies", t] => Self::TrustedProxy(id("trustedProxyId", t)?),
             ["policies", "policy"] => Self::Policy(PolicyScope::Global),
             ["products", p] => Self::Product(id("productId", p)?),
             ["products", p, "apis", a] => Self::ProductApi(id("productId", p)?, id("apiId", a)?),
@@ -240,6 +260,8 @@ mod tests {
             "certificates/client-a",
             "certificateAuthorities/root",
             "certificateRevocationLists/root-crl",
+            "hostnameConfigurations/api",
+            "trustedProxies/edge",
             "backends/orders",
             "namedValues/backend-url",
             "policyFragments/cors-defaults",

@@ -98,6 +98,54 @@ pub struct SubscriptionProperties {
     /// When the subscription was created (RFC 3339), set by Gatehouse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<String>,
+    /// Binds the keys to client certificates: with it, a key works only on requests whose
+    /// certificate is listed (not an APIM property).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificates: Option<CertificateBinding>,
+}
+
+/// The client certificates a subscription's keys work with: listed by thumbprint, or issued
+/// by a listed CA (by its thumbprint; the certificate's signature must verify with that CA's
+/// key). Either list may be empty, not both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CertificateBinding {
+    /// SHA-1 thumbprints of the client certificates, 40 hex digits.
+    #[serde(default)]
+    pub thumbprints: Vec<String>,
+    /// SHA-1 thumbprints of CA certificates whose certificates are accepted.
+    #[serde(default)]
+    pub issuer_thumbprints: Vec<String>,
+}
+
+impl CertificateBinding {
+    /// Checks the thumbprints' shape and stores them upper case.
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidProperty`] when a list holds something other than a thumbprint,
+    /// or both are empty.
+    pub fn normalize(&mut self) -> Result<(), ModelError> {
+        if self.thumbprints.is_empty() && self.issuer_thumbprints.is_empty() {
+            return Err(invalid(
+                "clientCertificates",
+                "must list thumbprints or issuerThumbprints (remove it to accept any certificate)",
+            ));
+        }
+        for list in [&mut self.thumbprints, &mut self.issuer_thumbprints] {
+            for thumbprint in list.iter_mut() {
+                *thumbprint = thumbprint.trim().to_ascii_uppercase();
+                let hex =
+                    thumbprint.len() == 40 && thumbprint.bytes().all(|b| b.is_ascii_hexdigit());
+                if !hex {
+                    return Err(invalid(
+                        "clientCertificates",
+                        "lists a value that is not a SHA-1 thumbprint (40 hex digits, no spaces or colons)",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for SubscriptionProperties {
@@ -108,6 +156,7 @@ impl fmt::Debug for SubscriptionProperties {
             .field("display_name", &self.display_name)
             .field("state", &self.state)
             .field("allow_tracing", &self.allow_tracing)
+            .field("client_certificates", &self.client_certificates)
             .field("keys", &"<redacted>")
             .finish_non_exhaustive()
     }
@@ -119,6 +168,9 @@ impl SubscriptionProperties {
     /// # Errors
     /// [`ModelError::InvalidProperty`] naming the property.
     pub fn validate(&self) -> Result<SubscriptionScope, ModelError> {
+        if let Some(binding) = &self.client_certificates {
+            binding.clone().normalize()?;
+        }
         for (name, key) in [
             ("primaryKey", &self.primary_key),
             ("secondaryKey", &self.secondary_key),
@@ -177,10 +229,33 @@ mod tests {
             primary_key: Some("secret-primary".into()),
             secondary_key: Some("secret-secondary".into()),
             created_date: None,
+            client_certificates: None,
         };
         let text = format!("{subscription:?}");
         assert!(!text.contains("secret"), "{text}");
         assert!(subscription.without_keys().primary_key.is_none());
+    }
+
+    #[test]
+    fn certificate_bindings_hold_thumbprints_only() {
+        let mut binding = CertificateBinding {
+            thumbprints: vec![" 5e7fc1a1f7ad302edfbfb0b87c5af2a299b72858".into()],
+            issuer_thumbprints: vec![],
+        };
+        binding.normalize().unwrap();
+        assert_eq!(
+            binding.thumbprints[0],
+            "5E7FC1A1F7AD302EDFBFB0B87C5AF2A299B72858"
+        );
+
+        for bad in ["5E:7F", "not hex", ""] {
+            let mut b = CertificateBinding {
+                thumbprints: vec![bad.into()],
+                issuer_thumbprints: vec![],
+            };
+            assert!(b.normalize().is_err(), "{bad}");
+        }
+        assert!(CertificateBinding::default().normalize().is_err());
     }
 
     #[test]

@@ -145,6 +145,7 @@ fn default_forward() -> Step {
     let action = Action::ForwardRequest(ForwardRequest {
         options: ForwardOptions::default(),
         fail_on_error_status: false,
+        follow_redirects: false,
     });
     Step {
         meta: Arc::new(meta),

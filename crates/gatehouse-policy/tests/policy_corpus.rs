@@ -566,16 +566,8 @@ const EXPRESSION_GAPS: &[(&str, &str)] = &[(
 /// docs/ROADMAP.md).
 const NOT_YET: &[(&str, &str)] = &[
     (
-        "apim-policies/policy-toolkit/forward-request.xml",
-        "follow-redirects=\"true\"",
-    ),
-    (
         "apim-policies/policy-toolkit/proxy.xml",
         "<proxy> (an HTTP proxy towards backends)",
-    ),
-    (
-        "apim-policies/policy-toolkit/validate-client-certificate.xml",
-        "<validate-client-certificate> (waits for the CA store)",
     ),
     (
         "apim-policies/policy-toolkit/validate-jwt.xml",

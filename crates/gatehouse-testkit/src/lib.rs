@@ -6,15 +6,19 @@
 //! `newman`. Nothing talks to anything but 127.0.0.1.
 
 mod backend;
+mod ca;
 mod corpus;
 mod curl;
 mod gateway;
 mod pki;
 mod policies;
+mod s_client;
 
 pub use backend::RecordingBackend;
+pub use ca::{LeafSpec, TestCa};
 pub use corpus::{corpus_dir, newman};
 pub use curl::{Curl, CurlResponse};
 pub use gateway::GatewayProcess;
 pub use pki::{ClientCert, Pki};
 pub use policies::article_policy;
+pub use s_client::{Response as SClientResponse, SClient};

@@ -169,35 +169,48 @@ impl Pki {
     }
 
     fn finish(&self, name: &str, cert: PathBuf, key: PathBuf) -> Result<ClientCert> {
-        let pfx = self.path(name, "pfx");
-        let password = format!("{name}-password");
-        openssl(&[
-            "pkcs12",
-            "-export",
-            "-inkey",
-            str(&key)?,
-            "-in",
-            str(&cert)?,
-            "-out",
-            str(&pfx)?,
-            "-passout",
-            &format!("pass:{password}"),
-            "-name",
-            name,
-        ])?;
-        let thumbprint = thumbprint(&cert)?;
-        Ok(ClientCert {
-            cert,
-            key,
-            pfx,
-            password,
-            thumbprint,
-        })
+        client_cert(name, self.dir.path(), cert, key)
     }
 
     fn path(&self, name: &str, extension: &str) -> PathBuf {
         self.dir.path().join(format!("{name}.{extension}"))
     }
+}
+
+/// A [`ClientCert`] for `cert` and `key`, with a PFX written beside them in `dir`.
+///
+/// # Errors
+/// When openssl fails.
+pub(crate) fn client_cert(
+    name: &str,
+    dir: &Path,
+    cert: PathBuf,
+    key: PathBuf,
+) -> Result<ClientCert> {
+    let pfx = dir.join(format!("{name}.pfx"));
+    let password = format!("{name}-password");
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        str(&key)?,
+        "-in",
+        str(&cert)?,
+        "-out",
+        str(&pfx)?,
+        "-passout",
+        &format!("pass:{password}"),
+        "-name",
+        name,
+    ])?;
+    let thumbprint = thumbprint(&cert)?;
+    Ok(ClientCert {
+        cert,
+        key,
+        pfx,
+        password,
+        thumbprint,
+    })
 }
 
 /// The SHA-1 fingerprint openssl computes, uppercase hex without colons.

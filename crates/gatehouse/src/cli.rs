@@ -58,6 +58,11 @@ pub(crate) struct ServeArgs {
     /// default).
     #[arg(long, env = "GATEHOUSE_DISABLE_TLS_RESUMPTION")]
     pub(crate) disable_tls_resumption: bool,
+    /// Dangerous: let `Verify()` and `validate-client-certificate validate-revocation`
+    /// accept certificates for which no uploaded CRL gives a status. By default such
+    /// certificates are refused, as .NET's `Verify()` refuses them when no CRL is reachable.
+    #[arg(long, env = "GATEHOUSE_DANGEROUS_ALLOW_UNKNOWN_REVOCATION_STATUS")]
+    pub(crate) dangerous_allow_unknown_revocation_status: bool,
 }
 
 /// How logs are written.

@@ -8,14 +8,14 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use gatehouse_admin::Control;
 use gatehouse_gateway::tls::{ClientAuth, server_config};
-use gatehouse_gateway::{Gateway, GatewaySettings, Snapshot, TraceStore, Upstream};
+use gatehouse_gateway::{
+    Gateway, GatewaySettings, GatewayTls, Snapshot, TraceStore, TrustSettings, Upstream,
+};
 use gatehouse_model::SubscriptionState;
 use gatehouse_policy::runtime::Services;
 use gatehouse_store::{PostgresStore, SqliteStore, Store};
-use rustls::ServerConfig;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use rustls::server::NoServerSessionStorage;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -62,7 +62,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
             traces.clone(),
             settings,
         )
-        .with_services(Services::in_memory()),
+        .with_services(Services::in_memory())
+        .with_trust_settings(trust_settings(&args)),
     );
     let control = Arc::new(
         Control::load(store, gateway.clone())
@@ -71,11 +72,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
     );
     let first = provision::first_start(&data, &control).await?;
     control.follow_changes();
+    control.warn_of_expiry_daily();
 
-    let mut gateway_tls =
-        server_config(&data.server_cert(), &data.server_key(), ClientAuth::Request)?;
+    let mut gateway_tls = GatewayTls::from_pem_files(&data.server_cert(), &data.server_key())?;
     if args.disable_tls_resumption {
-        gateway_tls = without_resumption(&gateway_tls);
+        gateway_tls = gateway_tls.without_resumption();
     }
     let admin_tls = server_config(&data.server_cert(), &data.server_key(), ClientAuth::Off)?;
     let console = gatehouse_admin::ConsoleSettings {
@@ -108,13 +109,17 @@ async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-/// The same TLS configuration with neither a session cache nor session tickets, so no
-/// connection can skip the full handshake.
-fn without_resumption(config: &ServerConfig) -> Arc<ServerConfig> {
-    let mut config = config.clone();
-    config.session_storage = Arc::new(NoServerSessionStorage {});
-    config.send_tls13_tickets = 0;
-    Arc::new(config)
+/// The trust relaxations asked for on the command line, logged so they are never silent.
+fn trust_settings(args: &ServeArgs) -> TrustSettings {
+    let settings = TrustSettings {
+        allow_unknown_revocation_status: args.dangerous_allow_unknown_revocation_status,
+    };
+    if settings.allow_unknown_revocation_status {
+        tracing::warn!(
+            "--dangerous-allow-unknown-revocation-status: certificates no uploaded CRL covers pass Verify() and validate-revocation"
+        );
+    }
+    settings
 }
 
 async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {

@@ -20,7 +20,7 @@
 mod error;
 mod parse;
 mod scope;
-mod signature;
+pub(crate) mod signature;
 mod status;
 
 use std::fmt;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use gatehouse_cert::Certificate;
 
-use crate::runtime::{ClientIdentity, Url};
+use crate::runtime::{BackendTls, ClientIdentity, Url};
 
 /// One named value, as `{{name}}` references see it.
 #[derive(Clone)]
@@ -39,6 +39,8 @@ impl fmt::Debug for NamedValue {
 pub struct BackendEntity {
     /// The backend's base URL.
     pub url: Url,
+    /// How its TLS certificate is checked.
+    pub tls: BackendTls,
 }
 
 /// The resources policies refer to. Cheap to clone: the maps are shared.
@@ -73,9 +75,14 @@ impl Environment {
         self
     }
 
-    /// Defines the backend entity `id`.
-    pub fn with_backend(mut self, id: &str, url: Url) -> Self {
-        Arc::make_mut(&mut self.backends).insert(id.to_owned(), BackendEntity { url });
+    /// Defines the backend entity `id`, whose TLS certificate is checked in full.
+    pub fn with_backend(self, id: &str, url: Url) -> Self {
+        self.with_backend_entity(id, url, BackendTls::default())
+    }
+
+    /// Defines the backend entity `id` with its TLS settings.
+    pub fn with_backend_entity(mut self, id: &str, url: Url, tls: BackendTls) -> Self {
+        Arc::make_mut(&mut self.backends).insert(id.to_owned(), BackendEntity { url, tls });
         self
     }
 

@@ -43,6 +43,7 @@ mod set_query_parameter;
 mod set_status;
 mod set_variable;
 mod trace;
+mod validate_client_certificate;
 mod validate_jwt;
 mod wait;
 mod xml;
@@ -106,6 +107,7 @@ pub(crate) enum Action {
     SetStatus(SetStatus),
     SetVariable(set_variable::SetVariable),
     Trace(trace::Trace),
+    ValidateClientCertificate(validate_client_certificate::ValidateClientCertificate),
     ValidateJwt(validate_jwt::ValidateJwt),
     Wait(Wait),
     XmlToJson(xml_to_json::XmlToJson),
@@ -176,6 +178,9 @@ pub(crate) fn compile(
         "set-status" => Action::SetStatus(set_status::compile(element, cx)?),
         "set-variable" => Action::SetVariable(set_variable::compile(element, cx)?),
         "trace" => Action::Trace(trace::compile(element, cx)?),
+        "validate-client-certificate" => {
+            Action::ValidateClientCertificate(validate_client_certificate::compile(element, cx)?)
+        }
         "validate-jwt" => Action::ValidateJwt(validate_jwt::compile(element, cx)?),
         "wait" => Action::Wait(wait::compile(element, cx, section, path)?),
         "xml-to-json" => Action::XmlToJson(xml_to_json::compile(element, cx)?),
@@ -242,6 +247,7 @@ fn run_sync(
         Action::SetStatus(a) => next(a.run(ex)),
         Action::SetVariable(a) => next(a.run(ex)),
         Action::Trace(a) => next(a.run(ex)),
+        Action::ValidateClientCertificate(a) => next(a.run(ex)),
         Action::ValidateJwt(a) => next(a.run(ex)),
         Action::XmlToJson(a) => next(a.run(ex)),
         // `<base/>` is gone after joining; the rest are run by `run_leaf` or the runner.
@@ -307,6 +313,8 @@ fn rewrites_body(action: &Action) -> bool {
         Action::SetBody(body) => body.reads_body(),
         Action::SendRequest(send) => send.copies_request(),
         Action::SendOneWayRequest(send) => send.copies_request(),
+        // A redirect (307, 308) may send the body again, so it must be in memory.
+        Action::ForwardRequest(forward) => forward.follow_redirects,
         _ => false,
     }
 }

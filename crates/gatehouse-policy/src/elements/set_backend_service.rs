@@ -12,7 +12,7 @@ use serde_json::json;
 use super::rewrite_uri::join_path;
 use crate::compile::{BackendEntity, Compiler, Text};
 use crate::reader::{Code, Element};
-use crate::runtime::{Exchange, Failure, Url};
+use crate::runtime::{BackendTls, Exchange, Failure, Url};
 
 #[derive(Clone, Debug)]
 pub(crate) struct SetBackendService {
@@ -24,7 +24,7 @@ enum Target {
     /// A URL, fixed or computed.
     BaseUrl(Text),
     /// A backend entity resolved when the policy was compiled.
-    Backend(String, Url),
+    Backend(String, BackendEntity),
     /// A backend entity named per request.
     BackendExpression(Text, Arc<HashMap<String, BackendEntity>>),
 }
@@ -90,7 +90,7 @@ fn backend(cx: &mut Compiler<'_>, value: &crate::reader::Value) -> Option<Target
         return Some(Target::BackendExpression(text, cx.env.backends().clone()));
     };
     match cx.env.backend(id) {
-        Some(entity) => Some(Target::Backend(id.to_owned(), entity.url.clone())),
+        Some(entity) => Some(Target::Backend(id.to_owned(), entity.clone())),
         None => {
             let message = format!("backend '{id}' is not defined (PUT /backends/{id} first)");
             cx.error(value.position, Code::InvalidValue, message);
@@ -108,7 +108,7 @@ impl SetBackendService {
     }
 
     pub(crate) fn run(&self, ex: &mut Exchange) -> Result<(), Failure> {
-        let base = self.resolve(ex)?;
+        let (base, tls) = self.resolve(ex)?;
         let backend = match &self.target {
             Target::Backend(id, _) => format!(" (backend '{id}')"),
             _ => String::new(),
@@ -123,20 +123,24 @@ impl SetBackendService {
             json!({ "message": format!("Backend service URL was changed to {base}{backend}"), "request": { "url": url.to_string() } })
         });
         ex.backend_base = Some(base);
+        ex.backend_tls = tls;
         ex.set_request_url(url);
         Ok(())
     }
 
-    fn resolve(&self, ex: &Exchange) -> Result<Url, Failure> {
+    /// The new base URL, and how its TLS certificate is checked: a backend entity's settings,
+    /// or the strict default for a plain URL.
+    fn resolve(&self, ex: &Exchange) -> Result<(Url, BackendTls), Failure> {
         let source = "set-backend-service";
         match &self.target {
-            Target::Backend(_, url) => Ok(url.clone()),
+            Target::Backend(_, entity) => Ok((entity.url.clone(), entity.tls)),
             Target::BaseUrl(text) => {
                 let text = text
                     .string(ex)
                     .map_err(|e| Failure::expression(source, &e))?;
-                Url::parse(text.trim())
-                    .map_err(|_| Failure::invalid_value(source, "base-url", &text))
+                let url = Url::parse(text.trim())
+                    .map_err(|_| Failure::invalid_value(source, "base-url", &text))?;
+                Ok((url, BackendTls::default()))
             }
             Target::BackendExpression(text, backends) => {
                 let id = text
@@ -146,7 +150,7 @@ impl SetBackendService {
                     let message = format!("Backend with id '{}' could not be found.", id.trim());
                     Failure::internal(source, "BackendNotFound", message)
                 })?;
-                Ok(entity.url.clone())
+                Ok((entity.url.clone(), entity.tls))
             }
         }
     }

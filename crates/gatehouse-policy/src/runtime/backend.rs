@@ -28,6 +28,8 @@ pub struct ForwardOptions {
     pub follow_redirects: bool,
     /// The client certificate to present to the backend (`authentication-certificate`).
     pub client_identity: Option<Arc<ClientIdentity>>,
+    /// How the backend's certificate is checked (strict unless a backend entity relaxes it).
+    pub tls: BackendTls,
 }
 
 impl Default for ForwardOptions {
@@ -36,7 +38,34 @@ impl Default for ForwardOptions {
             timeout: DEFAULT_FORWARD_TIMEOUT,
             follow_redirects: false,
             client_identity: None,
+            tls: BackendTls::default(),
         }
+    }
+}
+
+/// How the backend's TLS certificate is checked: APIM's `tls` settings of a backend entity.
+/// Both checks are on unless a backend entity turns one off by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BackendTls {
+    /// The certificate must chain to a trusted root (`tls.validateCertificateChain`).
+    pub validate_certificate_chain: bool,
+    /// The certificate must name the host called (`tls.validateCertificateName`).
+    pub validate_certificate_name: bool,
+}
+
+impl Default for BackendTls {
+    fn default() -> Self {
+        Self {
+            validate_certificate_chain: true,
+            validate_certificate_name: true,
+        }
+    }
+}
+
+impl BackendTls {
+    /// Whether both checks are on.
+    pub fn is_strict(&self) -> bool {
+        self.validate_certificate_chain && self.validate_certificate_name
     }
 }
 

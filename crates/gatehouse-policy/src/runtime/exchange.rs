@@ -106,6 +106,11 @@ pub struct Exchange {
     pub(crate) secrets: Arc<[Arc<str>]>,
     /// The client certificate `authentication-certificate` chose for the backend.
     pub(crate) client_identity: Option<Arc<super::ClientIdentity>>,
+    /// How the backend's TLS certificate is checked: the backend entity's settings after
+    /// `set-backend-service backend-id`, strict otherwise.
+    pub(crate) backend_tls: super::BackendTls,
+    /// The gateway's trust decisions about the caller's certificate; `None` verifies nothing.
+    pub(crate) trust: Option<Arc<dyn super::CertificateTrust>>,
 }
 
 impl Exchange {
@@ -141,6 +146,8 @@ impl Exchange {
             consumed: Cell::new(0),
             secrets: Arc::new([]),
             client_identity: None,
+            backend_tls: super::BackendTls::default(),
+            trust: None,
         }
     }
 
@@ -155,6 +162,18 @@ impl Exchange {
     pub fn with_backend_base(mut self, base: Option<Url>) -> Self {
         self.backend_base = base;
         self
+    }
+
+    /// Lets `Verify()`, `VerifyNoRevocation()` and `validate-client-certificate` ask the
+    /// gateway about the caller's certificate. Without it no certificate verifies.
+    pub fn with_trust(mut self, trust: Arc<dyn super::CertificateTrust>) -> Self {
+        self.trust = Some(trust);
+        self
+    }
+
+    /// The gateway's trust decisions, if it gave any.
+    pub fn trust(&self) -> Option<&Arc<dyn super::CertificateTrust>> {
+        self.trust.as_ref()
     }
 
     /// Turns on recording; traced requests carry a [`Trace`].

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use gatehouse_cert::Certificate;
+use gatehouse_cert::{Certificate, VerifyError};
 use gatehouse_expr::context::{
     ApiInfo, DeploymentInfo, LastErrorInfo, OperationInfo, ProductInfo, Str, SubscriptionInfo,
     UrlInfo, UserInfo,
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::encoding::decode_component;
 use super::exchange::{Exchange, consumed_bit};
 use super::message::Url;
+use super::trust::TrustCheck;
 
 impl Host for Exchange {
     fn api(&self) -> Option<&ApiInfo> {
@@ -136,6 +137,30 @@ impl Host for Exchange {
 
     fn variable_names(&self) -> Vec<Str> {
         self.variables.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Asks the gateway; without its trust decisions nothing verifies. A failure is traced
+    /// with its reason, which `Verify()`'s bare `false` does not tell the policy author.
+    fn verify_certificate(&self, certificate: &Certificate, check_revocation: bool) -> bool {
+        let check = if check_revocation {
+            TrustCheck::VERIFY
+        } else {
+            TrustCheck::VERIFY_NO_REVOCATION
+        };
+        let verdict = match &self.trust {
+            Some(trust) => trust.verify(certificate, check).map(drop),
+            None => Err(VerifyError::Untrusted),
+        };
+        let method = if check_revocation {
+            "Verify()"
+        } else {
+            "VerifyNoRevocation()"
+        };
+        self.record("certificate-verify", || match &verdict {
+            Ok(()) => serde_json::json!({ "message": format!("{method} succeeded."), "thumbprint": &**certificate.thumbprint() }),
+            Err(error) => serde_json::json!({ "message": format!("{method} failed: {error}."), "thumbprint": &**certificate.thumbprint() }),
+        });
+        verdict.is_ok()
     }
 }
 

@@ -12,10 +12,11 @@ mod memory;
 mod message;
 mod services;
 mod trace;
+mod trust;
 
 pub use backend::{
-    Backend, ClientIdentity, DEFAULT_FORWARD_TIMEOUT, DEFAULT_SEND_TIMEOUT, ForwardError,
-    ForwardOptions,
+    Backend, BackendTls, ClientIdentity, DEFAULT_FORWARD_TIMEOUT, DEFAULT_SEND_TIMEOUT,
+    ForwardError, ForwardOptions,
 };
 pub use buffer::MAX_BUFFERED_BODY;
 pub use encoding::{decode_component, decode_path_segment, encode_component};
@@ -31,6 +32,7 @@ pub use services::{
     MemoryConcurrency, MemoryCounters, Permit, ResponseCache, Services, ValueCache,
 };
 pub use trace::{Section, Trace, TraceEntry, format_elapsed, format_timestamp};
+pub use trust::{CertificateTrust, TrustCheck};
 
 /// Headers as a trace shows them: `[{"name": ..., "value": ...}]`; values marked sensitive
 /// (credentials a policy set) are masked.

@@ -141,6 +141,9 @@ pub struct Call {
     pub template: String,
     pub examples: Vec<ResponseExample>,
     pub traced: bool,
+    /// The client certificate, and the gateway's trust decisions about it.
+    pub certificate: Option<gatehouse_cert::Certificate>,
+    pub trust: Option<Arc<dyn runtime::CertificateTrust>>,
 }
 
 impl Call {
@@ -156,7 +159,20 @@ impl Call {
             template: "/resource".into(),
             examples: Vec::new(),
             traced: true,
+            certificate: None,
+            trust: None,
         }
+    }
+
+    /// Presents `certificate`, judged by `trust`.
+    pub fn certificate(
+        mut self,
+        certificate: gatehouse_cert::Certificate,
+        trust: Arc<dyn runtime::CertificateTrust>,
+    ) -> Self {
+        self.certificate = Some(certificate);
+        self.trust = Some(trust);
+        self
     }
 
     pub fn method(mut self, method: &str) -> Self {
@@ -332,16 +348,19 @@ fn exchange(call: Call) -> Exchange {
     };
     let caller = Caller {
         ip: call.ip.as_str().into(),
-        certificate: None,
+        certificate: call.certificate.clone(),
     };
     let parameters = call
         .parameters
         .iter()
         .map(|(n, v)| (Str::from(n.as_str()), Str::from(v.as_str())))
         .collect();
-    let exchange = Exchange::new(request, &original, resolved(&call), caller, Instant::now())
+    let mut exchange = Exchange::new(request, &original, resolved(&call), caller, Instant::now())
         .with_matched_parameters(parameters)
         .with_backend_base(Some(service));
+    if let Some(trust) = call.trust.clone() {
+        exchange = exchange.with_trust(trust);
+    }
     if call.traced {
         exchange.with_trace()
     } else {
