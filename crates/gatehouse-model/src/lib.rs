@@ -19,6 +19,7 @@ mod path;
 mod policy;
 mod policy_fragment;
 mod product;
+mod secret;
 mod subscription;
 mod trusted_proxy;
 
@@ -34,6 +35,7 @@ pub use path::{PolicyScope, ResourceKind, ResourcePath};
 pub use policy::{PolicyFormat, PolicyProperties};
 pub use policy_fragment::PolicyFragmentProperties;
 pub use product::{ProductProperties, ProductState};
+pub use secret::secret_properties;
 pub use subscription::{
     CertificateBinding, SubscriptionProperties, SubscriptionScope, SubscriptionState,
 };

@@ -1,5 +1,7 @@
 use thiserror::Error;
 
+use crate::seal::SealError;
+
 /// Why the store could not do what was asked.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -19,6 +21,29 @@ pub enum StoreError {
         path: String,
         /// What is wrong with it.
         reason: String,
+    },
+
+    /// A stored secret does not open with the secrets key the store was opened with. Nothing
+    /// was changed: the store refuses to open rather than serve without the secret.
+    #[error("stored secret '{property}' of '{path}' cannot be opened: {cause}")]
+    Unseal {
+        /// The resource path.
+        path: String,
+        /// The property's JSON name.
+        property: &'static str,
+        /// Why it does not open.
+        cause: SealError,
+    },
+
+    /// A secret could not be sealed for writing; nothing of the batch was written.
+    #[error("secret '{property}' of '{path}' cannot be sealed: {cause}")]
+    Seal {
+        /// The resource path.
+        path: String,
+        /// The property's JSON name.
+        property: &'static str,
+        /// Why it could not be sealed.
+        cause: SealError,
     },
 
     /// Another writer changed the configuration since the writer loaded it.

@@ -78,6 +78,25 @@ impl SqliteStore {
         tx.commit().await?;
         Ok(generation)
     }
+
+    /// Checkpoints the write-ahead log into the file and rebuilds the file (`VACUUM`), so
+    /// that rows rewritten since (secrets sealed after an upgrade) leave no old copy behind in
+    /// free pages or in the log.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] when SQLite refuses; the data is unchanged either way.
+    pub(crate) async fn compact(&self) -> Result<(), StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        for statement in [
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+            "VACUUM",
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        ] {
+            sqlx::query(statement).execute(&mut *connection).await?;
+        }
+        tracing::debug!(path = %self.path.display(), "store compacted");
+        Ok(())
+    }
 }
 
 async fn bump_generation(
@@ -134,10 +153,17 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::Store;
+    use crate::{Database, SecretsKey, Store};
 
     fn path(text: &str) -> ResourcePath {
         text.parse().unwrap()
+    }
+
+    async fn open(file: &Path) -> Store {
+        let database = Database::Sqlite(SqliteStore::open(file).await.unwrap());
+        Store::open(database, SecretsKey::from_bytes(&[3; 32]).unwrap())
+            .await
+            .unwrap()
     }
 
     #[tokio::test]
@@ -145,7 +171,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("gatehouse.db");
 
-        let store = Store::Sqlite(SqliteStore::open(&file).await.unwrap());
+        let store = open(&file).await;
         let first = vec![
             Change::Put(path("apis/echo-api"), json!({"path": "echo"})),
             Change::Put(path("subscriptions/demo"), json!({"scope": "/apis"})),
@@ -160,7 +186,7 @@ mod tests {
         );
         drop(store);
 
-        let reopened = Store::Sqlite(SqliteStore::open(&file).await.unwrap());
+        let reopened = open(&file).await;
         let loaded = reopened.load().await.unwrap();
         assert_eq!(
             loaded.documents,
@@ -172,7 +198,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_against_an_old_generation_is_refused_and_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::Sqlite(SqliteStore::open(&dir.path().join("g.db")).await.unwrap());
+        let store = open(&dir.path().join("g.db")).await;
         store
             .apply(&[Change::Put(path("apis/a"), json!({"path": "a"}))], 0)
             .await

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use gatehouse_model::ResourcePath;
-use gatehouse_store::{Change, PostgresStore, Store, StoreError};
+use gatehouse_store::{Change, Database, PostgresStore, SecretsKey, Store, StoreError};
 use serde_json::json;
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
@@ -80,12 +80,20 @@ fn path(text: &str) -> ResourcePath {
     text.parse().unwrap()
 }
 
+/// The store at `url` with a fixed test key: every node of a cluster shares one.
+async fn open(url: &str) -> Store {
+    let database = Database::Postgres(PostgresStore::open(url).await.unwrap());
+    Store::open(database, SecretsKey::from_bytes(&[9; 32]).unwrap())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn writes_are_versioned_and_survive_reconnecting() {
     let Some(db) = TestDatabase::create().await else {
         return;
     };
-    let store = Store::Postgres(PostgresStore::open(&db.url).await.unwrap());
+    let store = open(&db.url).await;
 
     let generation = store
         .apply(
@@ -116,7 +124,7 @@ async fn writes_are_versioned_and_survive_reconnecting() {
         .unwrap();
     drop(store);
 
-    let reopened = Store::Postgres(PostgresStore::open(&db.url).await.unwrap());
+    let reopened = open(&db.url).await;
     let loaded = reopened.load().await.unwrap();
     assert_eq!(
         loaded.documents,
@@ -134,10 +142,7 @@ async fn of_two_writers_checked_against_one_generation_only_the_first_wins() {
     let Some(db) = TestDatabase::create().await else {
         return;
     };
-    let (a, b) = (
-        Store::Postgres(PostgresStore::open(&db.url).await.unwrap()),
-        Store::Postgres(PostgresStore::open(&db.url).await.unwrap()),
-    );
+    let (a, b) = (open(&db.url).await, open(&db.url).await);
 
     let first = a
         .apply(&[Change::Put(path("apis/a"), json!({"path": "a"}))], 0)
@@ -169,8 +174,8 @@ async fn other_nodes_hear_about_each_write() {
     let Some(db) = TestDatabase::create().await else {
         return;
     };
-    let writer = Store::Postgres(PostgresStore::open(&db.url).await.unwrap());
-    let reader = Store::Postgres(PostgresStore::open(&db.url).await.unwrap());
+    let writer = open(&db.url).await;
+    let reader = open(&db.url).await;
     let mut feed = reader
         .changes()
         .await
@@ -187,4 +192,41 @@ async fn other_nodes_hear_about_each_write() {
         .expect("a notification")
         .unwrap();
     assert_eq!(heard, 1);
+}
+
+#[tokio::test]
+async fn secrets_are_sealed_in_the_shared_database_and_open_only_with_the_shared_key() {
+    let Some(db) = TestDatabase::create().await else {
+        return;
+    };
+    let secret = json!({"displayName": "pw", "value": "s3cret-value-0c4e", "secret": true});
+    let writer = open(&db.url).await;
+    writer
+        .apply(&[Change::Put(path("namedValues/pw"), secret.clone())], 0)
+        .await
+        .unwrap();
+
+    let mut raw = PgConnection::connect(&db.url).await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT properties::text FROM resources WHERE path = 'namedValues/pw'")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+    assert!(stored.contains("sealed:v1:"), "{stored}");
+    assert!(!stored.contains("s3cret-value-0c4e"), "{stored}");
+
+    let node = open(&db.url).await;
+    assert_eq!(
+        node.load().await.unwrap().documents,
+        vec![(path("namedValues/pw"), secret)]
+    );
+    let stranger = Store::open(
+        Database::Postgres(PostgresStore::open(&db.url).await.unwrap()),
+        SecretsKey::from_bytes(&[8; 32]).unwrap(),
+    )
+    .await;
+    assert!(
+        matches!(&stranger, Err(StoreError::Unseal { path, .. }) if path == "namedValues/pw"),
+        "{stranger:?}"
+    );
 }

@@ -159,6 +159,27 @@ impl Drop for GatewayProcess {
     }
 }
 
+/// Writes a new secrets key (32 random bytes, mode 0600) to `path`, for gateways given it
+/// with `--secrets-key-file`: the nodes of a cluster share one.
+///
+/// # Errors
+/// When the system's random bytes cannot be read or the file cannot be written.
+pub fn write_secrets_key(path: &Path) -> Result<()> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let mut key = [0u8; 32];
+    File::open("/dev/urandom")?.read_exact(&mut key)?;
+    let mut file = File::options()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    std::io::Write::write_all(&mut file, &key)?;
+    Ok(())
+}
+
 /// Reads standard output until the banner's last line, within [`START_TIMEOUT`].
 fn read_banner(child: &mut Child, data_dir: &Path) -> Result<String> {
     let stdout = child.stdout.take().context("no stdout")?;

@@ -18,7 +18,7 @@ pub use backend::RecordingBackend;
 pub use ca::{LeafSpec, TestCa};
 pub use corpus::{corpus_dir, newman};
 pub use curl::{Curl, CurlResponse};
-pub use gateway::GatewayProcess;
+pub use gateway::{GatewayProcess, write_secrets_key};
 pub use pki::{ClientCert, Pki};
 pub use policies::article_policy;
 pub use s_client::{Response as SClientResponse, SClient};

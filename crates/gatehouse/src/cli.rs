@@ -40,6 +40,11 @@ pub(crate) struct ServeArgs {
     /// (`postgres://user@host:port/database`) instead of `DATA_DIR/gatehouse.db`.
     #[arg(long, env = "GATEHOUSE_STORE")]
     pub(crate) store: Option<String>,
+    /// The file holding the 32-byte key that seals private keys and secret values in the
+    /// store. Default: `DATA_DIR/secrets.key`, created on the first start. Required with
+    /// `--store`: every node of a cluster must use the same key.
+    #[arg(long, env = "GATEHOUSE_SECRETS_KEY_FILE")]
+    pub(crate) secrets_key_file: Option<PathBuf>,
     /// Where callers connect (HTTPS).
     #[arg(long, env = "GATEHOUSE_GATEWAY_ADDR", default_value = "127.0.0.1:8443")]
     pub(crate) gateway_addr: SocketAddr,

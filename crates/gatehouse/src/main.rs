@@ -6,6 +6,7 @@ mod commands;
 mod policy_lint;
 mod policy_test;
 mod provision;
+mod secrets_key;
 mod serve;
 
 use std::process::ExitCode;

@@ -60,6 +60,12 @@ impl DataDir {
         self.root.join("tls/server-key.pem")
     }
 
+    /// The key secrets are sealed with in the store, unless `--secrets-key-file` names
+    /// another (see `secrets_key`).
+    pub(crate) fn secrets_key(&self) -> PathBuf {
+        self.root.join("secrets.key")
+    }
+
     /// The admin token.
     pub(crate) fn admin_token(&self) -> PathBuf {
         self.root.join("admin-token")

@@ -13,7 +13,7 @@ use gatehouse_gateway::{
 };
 use gatehouse_model::SubscriptionState;
 use gatehouse_policy::runtime::Services;
-use gatehouse_store::{PostgresStore, SqliteStore, Store};
+use gatehouse_store::{Database, PostgresStore, SqliteStore, Store, StoreError};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use tokio::net::TcpListener;
@@ -21,6 +21,7 @@ use tokio::sync::watch;
 
 use crate::cli::{LogFormat, ServeArgs};
 use crate::provision::{self, DataDir};
+use crate::secrets_key::KeyFile;
 
 /// Runs the gateway until interrupted.
 ///
@@ -39,8 +40,10 @@ pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let data = DataDir::new(args.data_dir.clone());
+    let postgres = postgres_url(args.store.as_deref())?;
+    let key_file = KeyFile::choose(args.secrets_key_file.as_deref(), postgres.is_some(), &data)?;
     data.prepare()?;
-    let store = open_store(args.store.as_deref(), &data).await?;
+    let store = open_store(postgres, &data, &key_file).await?;
     tracing::info!(store = %store.describe(), "store opened");
 
     let gateway_listener = bind(args.gateway_addr, "gateway").await?;
@@ -148,24 +151,49 @@ fn shutdown_signal() -> Result<impl Future<Output = ()>> {
     })
 }
 
-/// The configured store: PostgreSQL when `--store` names one, else SQLite in the data directory.
-async fn open_store(url: Option<&str>, data: &DataDir) -> Result<Store> {
-    let store = match url {
+/// The PostgreSQL URL `--store` names, if any.
+fn postgres_url(store: Option<&str>) -> Result<Option<&str>> {
+    match store {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Store::Postgres(
-                PostgresStore::open(url)
-                    .await
-                    .context("cannot open the PostgreSQL store")?,
-            )
+            Ok(Some(url))
         }
         Some(other) => anyhow::bail!("--store must be a postgres:// URL, not '{other}'"),
-        None => Store::Sqlite(
+        None => Ok(None),
+    }
+}
+
+/// The configured store: PostgreSQL when `--store` names one, else SQLite in the data
+/// directory; its secrets sealed with the key from `key_file`.
+async fn open_store(postgres: Option<&str>, data: &DataDir, key_file: &KeyFile) -> Result<Store> {
+    let (key, created) = key_file.load()?;
+    let database = match postgres {
+        Some(url) => Database::Postgres(
+            PostgresStore::open(url)
+                .await
+                .context("cannot open the PostgreSQL store")?,
+        ),
+        None => Database::Sqlite(
             SqliteStore::open(&data.database())
                 .await
                 .context("cannot open the store")?,
         ),
     };
-    Ok(store)
+    match Store::open(database, key).await {
+        Ok(store) => Ok(store),
+        Err(error @ StoreError::Unseal { .. }) => {
+            if created {
+                key_file.remove_created();
+            }
+            Err(error).with_context(|| {
+                format!(
+                    "cannot open the store's secrets with the key in {} (start with the key file \
+                     this store was sealed with; restore it from your backup)",
+                    key_file.path().display()
+                )
+            })
+        }
+        Err(error) => Err(error).context("cannot open the store"),
+    }
 }
 
 /// How clients reach a listener: `localhost` for loopback, which the server certificate names.

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use gatehouse_testkit::GatewayProcess;
+use gatehouse_testkit::{GatewayProcess, write_secrets_key};
 use serde_json::json;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
@@ -47,27 +47,23 @@ impl Drop for Database {
 
 fn psql(sql: &str) -> Result<()> {
     for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        let output = Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                statement,
-            ])
-            .output()?;
-        anyhow::ensure!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        query("postgres", statement)?;
     }
     Ok(())
+}
+
+/// Runs one statement in `database` and returns what it printed, unaligned, without headers.
+fn query(database: &str, statement: &str) -> Result<String> {
+    let output = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", database])
+        .args(["-v", "ON_ERROR_STOP=1", "-A", "-t", "-c", statement])
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// Two nodes started one after the other on one fresh database.
@@ -75,7 +71,7 @@ struct Cluster {
     a: GatewayProcess,
     b: GatewayProcess,
     _dir: tempfile::TempDir,
-    _database: Database,
+    database: Database,
 }
 
 impl Cluster {
@@ -85,11 +81,15 @@ impl Cluster {
         };
         let dir = tempfile::tempdir()?;
         let store = database.url();
+        // Every node seals and opens the shared store's secrets with one key.
+        let key = dir.path().join("secrets.key");
+        write_secrets_key(&key)?;
+        let key = key.to_string_lossy().into_owned();
         let node = |name: &str| {
             GatewayProcess::start_with(
                 Path::new(BINARY),
                 &dir.path().join(name),
-                &["--store", &store],
+                &["--store", &store, "--secrets-key-file", &key],
             )
         };
         let (a, b) = (node("a")?, node("b")?);
@@ -97,7 +97,7 @@ impl Cluster {
             a,
             b,
             _dir: dir,
-            _database: database,
+            database,
         }))
     }
 }
@@ -168,5 +168,53 @@ fn a_write_checked_against_an_old_configuration_is_checked_again() -> Result<()>
         "node b sees node a's API even if it had not reloaded yet: {}",
         conflict.body
     );
+    Ok(())
+}
+
+#[test]
+fn a_secret_written_on_one_node_is_sealed_in_the_database_and_read_on_the_other() -> Result<()> {
+    let Some(cluster) = Cluster::start("sealed")? else {
+        return Ok(());
+    };
+    let (a, b) = (&cluster.a, &cluster.b);
+    let secret = "cluster-secret-5b2e9f0a";
+
+    let saved = a.admin(
+        "PUT",
+        "/namedValues/backend-password",
+        Some(&json!({ "properties": { "displayName": "backend-password", "value": secret, "secret": true } })),
+    )?;
+    assert_eq!(saved.status, 201, "{}", saved.body);
+
+    let stored = query(
+        &cluster.database.0,
+        "SELECT properties->>'value' FROM resources WHERE path = 'namedValues/backend-password'",
+    )?;
+    assert!(stored.starts_with("sealed:v1:"), "{stored}");
+    let keys = query(
+        &cluster.database.0,
+        "SELECT properties::text FROM resources WHERE path = 'subscriptions/demo'",
+    )?;
+    assert!(
+        !keys.contains(a.demo_key.as_deref().unwrap_or("-")),
+        "subscription keys are sealed too: {keys}"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let listed = b.admin("POST", "/namedValues/backend-password/listValue", None)?;
+        if listed.status == 200 {
+            assert_eq!(listed.json()?["value"], secret);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "node b: {} {}\n{}",
+            listed.status,
+            listed.body,
+            b.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     Ok(())
 }

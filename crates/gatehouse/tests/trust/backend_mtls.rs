@@ -14,9 +14,9 @@ use serde_json::json;
 use crate::Setup;
 
 /// An `openssl s_server -www` that kills itself when dropped.
-struct Backend {
+pub(crate) struct Backend {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Backend {
@@ -28,7 +28,7 @@ impl Drop for Backend {
 
 /// Starts `openssl s_server -www -Verify 1` with `cert`/`key`, accepting clients that
 /// `client_ca` issued.
-fn s_server(cert: &Path, key: &Path, client_ca: &Path) -> Result<Backend> {
+pub(crate) fn s_server(cert: &Path, key: &Path, client_ca: &Path) -> Result<Backend> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -62,7 +62,11 @@ fn s_server(cert: &Path, key: &Path, client_ca: &Path) -> Result<Backend> {
 
 /// A server certificate for `names` signed by the gateway's own local CA, which backend
 /// calls trust.
-fn signed_by_local_ca(setup: &Setup, dir: &Path, names: &str) -> Result<(PathBuf, PathBuf)> {
+pub(crate) fn signed_by_local_ca(
+    setup: &Setup,
+    dir: &Path,
+    names: &str,
+) -> Result<(PathBuf, PathBuf)> {
     let path = |name: &str| dir.join(name);
     let (key, csr, cert, ext) = (path("b.key"), path("b.csr"), path("b.pem"), path("b.ext"));
     openssl(
@@ -113,7 +117,7 @@ fn openssl(command: &mut Command) -> Result<()> {
 
 /// An API `mtls` whose policy routes to backend entity `backend`, presenting the uploaded
 /// certificate `gw-client` when `present`.
-fn route(setup: &Setup, backend: &str, present: bool) -> Result<()> {
+pub(crate) fn route(setup: &Setup, backend: &str, present: bool) -> Result<()> {
     setup.put_ok(
         "/apis/mtls",
         json!({ "path": "mtls", "subscriptionRequired": false }),
@@ -136,7 +140,7 @@ fn route(setup: &Setup, backend: &str, present: bool) -> Result<()> {
     )
 }
 
-fn backend_entity(
+pub(crate) fn backend_entity(
     setup: &Setup,
     id: &str,
     port: u16,
@@ -150,7 +154,7 @@ fn backend_entity(
     setup.put_ok(&format!("/backends/{id}"), properties)
 }
 
-fn client_identity(setup: &Setup) -> Result<ClientCert> {
+pub(crate) fn client_identity(setup: &Setup) -> Result<ClientCert> {
     let client = setup.pki.self_signed_client("gatehouse-backend-client")?;
     setup.upload_pfx("gw-client", &client)?;
     Ok(client)

@@ -6,8 +6,10 @@
 //! - [`hostnames`]: per-hostname TLS settings and the 421 for a Host that would dodge them;
 //! - [`forwarded`]: certificates in headers, from a trusted proxy and forged by anyone else;
 //! - [`backend_mtls`]: Gatehouse's certificate towards an `openssl s_server -Verify` backend;
-//! - [`bindings`]: subscription keys bound to certificates, and certificate expiry.
+//! - [`bindings`]: subscription keys bound to certificates, and certificate expiry;
+//! - [`at_rest`]: uploaded private keys sealed in the data directory, used after a restart.
 
+mod at_rest;
 mod backend_mtls;
 mod bindings;
 mod ca_store;
@@ -45,6 +47,25 @@ impl Setup {
         Ok(Self {
             gateway,
             pki: Pki::new()?,
+            _dir: dir,
+        })
+    }
+
+    /// Stops the gateway (SIGTERM), runs `while_stopped` on its data directory and starts
+    /// it again on that directory.
+    fn restart(self, while_stopped: impl FnOnce(&Path) -> Result<()>) -> Result<Self> {
+        let Self {
+            gateway,
+            pki,
+            _dir: dir,
+        } = self;
+        gateway.stop()?;
+        let data = dir.path().join("data");
+        while_stopped(&data)?;
+        let gateway = GatewayProcess::start(Path::new(BINARY), &data)?;
+        Ok(Self {
+            gateway,
+            pki,
             _dir: dir,
         })
     }
