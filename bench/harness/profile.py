@@ -7,11 +7,12 @@ request and the functions that allocate most; the full profile is in target/benc
 """
 
 import argparse
+import shutil
 import subprocess
 import sys
 
 from . import certs, checks, procs, scenarios, servers
-from .main import OUT, _build, _check_ports, _stop_on_signals
+from .main import OUT, _build, _check_ports, _ensure_tools, _stop_on_signals
 
 
 def parse(argv):
@@ -20,6 +21,7 @@ def parse(argv):
     parser.add_argument("--http2", action="store_true", help="HTTP/2 instead of HTTP/1.1")
     parser.add_argument("--log", default="warn", help="GATEHOUSE_LOG for the profiled server (default warn)")
     parser.add_argument("--no-build", action="store_true", help="use the release binaries already built")
+    parser.add_argument("--no-install", action="store_true", help="fail instead of installing nginx (the upstream) with apt-get")
     return parser.parse_args(argv)
 
 
@@ -40,6 +42,9 @@ def main(argv):
 
 
 def _run(settings, processes):
+    _ensure_tools(settings)  # nginx serves as the upstream, as in bench/run
+    if not shutil.which("valgrind"):
+        raise RuntimeError("valgrind is required but not installed (apt-get install -y valgrind)")
     binaries = _build(settings.no_build)
     _check_ports()
     out = OUT / "profile"

@@ -73,13 +73,20 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer_token)
         .unwrap_or_default();
     let valid: bool = presented.as_bytes().ct_eq(state.token.as_bytes()).into();
     if !valid {
         return ApiError::unauthorized().into_response();
     }
     next.run(request).await
+}
+
+/// The token of an `Authorization: Bearer <token>` value; the scheme's letter case does not
+/// matter (RFC 9110 section 11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 async fn trace(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -119,7 +126,12 @@ async fn get_one(state: &AppState, path: &ResourcePath) -> Result<Response, ApiE
 }
 
 async fn put(state: &AppState, path: &ResourcePath, body: &[u8]) -> Result<Response, ApiError> {
-    let properties = properties_of(body)?;
+    let properties = match path.kind() {
+        // The link that puts an API into a product has no properties: APIM accepts its PUT
+        // with no body, or with `{}`.
+        ResourceKind::ProductApi if is_empty_object(body) => Value::Object(Default::default()),
+        _ => properties_of(body)?,
+    };
     let resource = match path.kind() {
         ResourceKind::Certificate => Resource::Certificate(import(&properties)?),
         ResourceKind::Crl => Resource::Crl(trust_resources::crl(&properties)?),
@@ -159,6 +171,13 @@ async fn delete(state: &AppState, path: &ResourcePath) -> Result<Response, ApiEr
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     Ok(StatusCode::OK.into_response())
+}
+
+/// Whether `body` is blank or `{}`.
+fn is_empty_object(body: &[u8]) -> bool {
+    body.trim_ascii().is_empty()
+        || serde_json::from_slice::<Value>(body)
+            .is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
 }
 
 /// The `properties` object of an APIM-style body.

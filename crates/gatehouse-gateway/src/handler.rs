@@ -63,6 +63,10 @@ pub(crate) enum Refusal {
     Misdirected,
     /// A trusted proxy's certificate header cannot be read (400).
     ForwardedCertificateInvalid,
+    /// An HTTP/1.1 request without exactly one `Host`, or any request with several (400).
+    AmbiguousHost,
+    /// A dot segment or a malformed percent-escape in the path (400).
+    UnsafePath,
 }
 
 impl Gateway {
@@ -127,6 +131,9 @@ impl Gateway {
         let started = Instant::now();
         let snapshot = self.snapshot.load_full();
         let (mut parts, body) = request.into_parts();
+        if let Err(refusal) = crate::malformed::check(&parts) {
+            return refuse(&self.recent, started, refusal, connection, &parts);
+        }
         let connection = match crate::caller::admit(&snapshot, connection, &mut parts) {
             Ok(connection) => connection,
             Err(refusal) => return refuse(&self.recent, started, refusal, connection, &parts),
@@ -178,7 +185,8 @@ impl Gateway {
         let request = Request {
             method: parts.method.clone(),
             url: forward_to,
-            headers: parts.headers.clone(),
+            // Moved, not copied: only the method and path of `parts` are read from here on.
+            headers: std::mem::take(&mut parts.headers),
             body,
         };
         let resolved = Resolved {
@@ -197,7 +205,7 @@ impl Gateway {
             .into_iter()
             .map(|(n, v)| (n.into(), v.into()))
             .collect();
-        let mut exchange = Exchange::new(request, &original, resolved, caller, started)
+        let mut exchange = Exchange::new(request, original, resolved, caller, started)
             .with_matched_parameters(parameters)
             .with_backend_base(api.service_url.clone());
         if let Some(trust) = crate::caller::trust(&snapshot, connection, self.trust_settings) {
@@ -290,25 +298,22 @@ fn original_url(parts: &http::request::Parts) -> Url {
     let authority = parts
         .uri
         .authority()
-        .map(|a| a.as_str().to_owned())
+        .map(http::uri::Authority::as_str)
         .or_else(|| {
             parts
                 .headers
                 .get(http::header::HOST)
                 .and_then(|h| h.to_str().ok())
-                .map(str::to_owned)
         })
-        .unwrap_or_else(|| "localhost".to_owned());
-    let text = format!(
-        "https://{authority}{}",
-        parts.uri.path_and_query().map_or("/", |p| p.as_str())
-    );
-    Url::parse(&text).unwrap_or_else(|_| Url {
+        .unwrap_or("localhost");
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or_default();
+    Url::from_parts("https", authority, path, query).unwrap_or_else(|| Url {
         scheme: "https".into(),
         host: "localhost".into(),
         port: 443,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().unwrap_or_default().to_owned(),
+        path: path.to_owned(),
+        query: query.to_owned(),
     })
 }
 
@@ -329,9 +334,11 @@ fn backend_url(api: &ApiEntry, original: &Url, api_path_len: usize) -> Url {
         rest => format!("{base}/{rest}"),
     };
     Url {
+        scheme: service.scheme.clone(),
+        host: service.host.clone(),
+        port: service.port,
         path,
         query: original.query.clone(),
-        ..service.clone()
     }
 }
 
@@ -382,14 +389,20 @@ fn log_decision(
     outcome: &Outcome,
     granted: Option<&Granted>,
 ) {
+    // The reason is built only for a subscriber that keeps the line.
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return;
+    }
     let resolved = exchange.resolved();
     let status = exchange.response.status;
     let (decision, reason) = match outcome {
         Outcome::Failed(failure) => (failed(failure).label(), failure.reason.to_string()),
-        Outcome::Completed if status >= 400 => {
-            ("denied", exchange.response.reason_phrase().to_owned())
+        Outcome::Completed => {
+            let reason = exchange.response.reason_phrase();
+            let decision = Decision::of_completed(status, reason);
+            let reason = if status >= 400 { reason } else { "" };
+            (decision.label(), reason.to_owned())
         }
-        Outcome::Completed => ("allowed", String::new()),
     };
     tracing::info!(
         api.id = resolved.api.as_ref().map(|a| &*a.id),
@@ -423,12 +436,15 @@ fn completed_record(
     };
     RequestRecord {
         at: time::OffsetDateTime::now_utc(),
-        method: parts.method.to_string(),
+        method: parts.method.clone(),
         path: parts.uri.path().to_owned(),
-        api_id: resolved.api.as_ref().map(|a| a.id.to_string()),
-        operation_id: resolved.operation.as_ref().map(|o| o.id.to_string()),
-        subscription_id: resolved.subscription.as_ref().map(|s| s.id.to_string()),
-        client_thumbprint: connection.thumbprint().map(str::to_owned),
+        api_id: resolved.api.as_ref().map(|a| a.id.clone()),
+        operation_id: resolved.operation.as_ref().map(|o| o.id.clone()),
+        subscription_id: resolved.subscription.as_ref().map(|s| s.id.clone()),
+        client_thumbprint: connection
+            .certificate
+            .as_ref()
+            .map(|c| c.thumbprint().clone()),
         status,
         decision,
         reason,
@@ -456,7 +472,7 @@ fn refuse(
     connection: &Connection,
     parts: &http::request::Parts,
 ) -> http::Response<ResponseBody> {
-    let (status, decision, message) = match refusal {
+    let (status, reason, message) = match refusal {
         Refusal::NotFound => (404, "not_found", "Resource not found"),
         Refusal::KeyMissing => (
             401,
@@ -480,6 +496,16 @@ fn refuse(
             "forwarded_certificate_invalid",
             "The client certificate forwarded by the proxy cannot be read",
         ),
+        Refusal::AmbiguousHost => (
+            400,
+            "ambiguous_host",
+            "Bad request: an HTTP/1.1 request needs exactly one Host header",
+        ),
+        Refusal::UnsafePath => (
+            400,
+            "unsafe_path",
+            "Bad request: the path has a '.' or '..' segment (possibly percent-encoded) or a malformed percent-escape",
+        ),
     };
     tracing::info!(
         method = %parts.method,
@@ -487,17 +513,21 @@ fn refuse(
         client.cert.thumbprint = connection.thumbprint(),
         client.ip = &*connection.peer_ip,
         status,
-        decision,
+        decision = refusal.decision().label(),
+        reason,
         "request refused"
     );
     recent.record(RequestRecord {
         at: time::OffsetDateTime::now_utc(),
-        method: parts.method.to_string(),
+        method: parts.method.clone(),
         path: parts.uri.path().to_owned(),
         api_id: None,
         operation_id: None,
         subscription_id: None,
-        client_thumbprint: connection.thumbprint().map(str::to_owned),
+        client_thumbprint: connection
+            .certificate
+            .as_ref()
+            .map(|c| c.thumbprint().clone()),
         status,
         decision: refusal.decision(),
         reason: message.to_owned(),
@@ -514,6 +544,7 @@ impl Refusal {
             Self::KeyInvalid => Decision::KeyInvalid,
             Self::BodyTooLarge | Self::BodyUnreadable => Decision::BodyRefused,
             Self::Misdirected | Self::ForwardedCertificateInvalid => Decision::CertificateRefused,
+            Self::AmbiguousHost | Self::UnsafePath => Decision::BadRequest,
         }
     }
 }

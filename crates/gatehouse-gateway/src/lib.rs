@@ -3,7 +3,8 @@
 //! Callers connect over TLS; the listener picks its settings by server name ([`sni`],
 //! [`hostnames`]), asks for a client certificate where configured, accepts any (or none) and
 //! verifies proof of possession ([`tls`]). A trusted proxy's forwarded certificate replaces
-//! its own ([`forwarded`]). Each request is routed to an API and operation ([`routing`]),
+//! its own ([`forwarded`]). A request with an ambiguous `Host` or a dot segment in its path
+//! is refused first. Each request is routed to an API and operation ([`routing`]),
 //! its subscription key checked ([`subscription`], [`binding`]), and its operation's
 //! pipeline run ([`handler`]) against the current configuration [`snapshot`], whose CA store
 //! answers `Verify()` and `validate-client-certificate` ([`trust`]); `forward-request`
@@ -20,6 +21,7 @@ pub mod examples;
 pub mod forwarded;
 pub mod handler;
 pub mod hostnames;
+mod malformed;
 mod preflight;
 pub mod recent;
 pub mod routing;

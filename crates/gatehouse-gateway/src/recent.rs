@@ -6,7 +6,7 @@
 //! its query string (which may carry a subscription key), no headers, no bodies.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -37,6 +37,8 @@ pub enum Decision {
     NotFound,
     /// The request body was too large or broke off.
     BodyRefused,
+    /// The request was malformed: an ambiguous `Host`, a dot segment in the path.
+    BadRequest,
 }
 
 impl Decision {
@@ -52,6 +54,7 @@ impl Decision {
             Self::Error => "error",
             Self::NotFound => "not_found",
             Self::BodyRefused => "body_refused",
+            Self::BadRequest => "bad_request",
         }
     }
 
@@ -75,17 +78,17 @@ pub struct RequestRecord {
     /// When the answer was sent.
     pub at: OffsetDateTime,
     /// The request method.
-    pub method: String,
+    pub method: http::Method,
     /// The request path, without the query string.
     pub path: String,
     /// The API it was routed to.
-    pub api_id: Option<String>,
+    pub api_id: Option<Arc<str>>,
     /// The operation it was routed to.
-    pub operation_id: Option<String>,
+    pub operation_id: Option<Arc<str>>,
     /// The subscription whose key opened it.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<Arc<str>>,
     /// The presented client certificate's thumbprint.
-    pub client_thumbprint: Option<String>,
+    pub client_thumbprint: Option<Arc<str>>,
     /// The status sent.
     pub status: u16,
     /// How the request ended.
@@ -101,12 +104,12 @@ impl RequestRecord {
     pub fn to_json(&self) -> Value {
         json!({
             "at": self.at.format(&Rfc3339).unwrap_or_default(),
-            "method": self.method,
+            "method": self.method.as_str(),
             "path": self.path,
-            "apiId": self.api_id,
-            "operationId": self.operation_id,
-            "subscriptionId": self.subscription_id,
-            "clientCertificateThumbprint": self.client_thumbprint,
+            "apiId": self.api_id.as_deref(),
+            "operationId": self.operation_id.as_deref(),
+            "subscriptionId": self.subscription_id.as_deref(),
+            "clientCertificateThumbprint": self.client_thumbprint.as_deref(),
             "status": self.status,
             "decision": self.decision.label(),
             "reason": self.reason,
@@ -187,7 +190,7 @@ mod tests {
     fn record(status: u16, decision: Decision) -> RequestRecord {
         RequestRecord {
             at: OffsetDateTime::UNIX_EPOCH,
-            method: "GET".to_owned(),
+            method: http::Method::GET,
             path: "/echo/resource".to_owned(),
             api_id: None,
             operation_id: None,

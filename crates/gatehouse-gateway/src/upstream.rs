@@ -30,15 +30,16 @@ type OutBody =
     http_body_util::combinators::UnsyncBoxBody<Bytes, gatehouse_policy::runtime::BoxError>;
 
 /// Headers that describe one hop and are never forwarded (RFC 9110 section 7.6.1).
-const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "upgrade",
+const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    HeaderName::from_static("proxy-connection"),
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
 ];
 
 /// The HTTP client type, with its TLS connector.
@@ -224,18 +225,25 @@ fn build_client(
 }
 
 fn build_request(request: Request) -> Result<http::Request<OutBody>, ForwardError> {
-    let uri: http::Uri = request
-        .url
-        .to_string()
-        .parse()
-        .map_err(|_| ForwardError::UnsupportedUrl(request.url.to_string()))?;
+    let unsupported = || ForwardError::UnsupportedUrl(request.url.to_string());
+    // One buffer holds the authority for both the URI and the `Host` header.
+    let authority = Bytes::from(request.url.authority());
+    let uri = http::Uri::builder()
+        .scheme(request.url.scheme.as_str())
+        .authority(
+            http::uri::Authority::from_maybe_shared(authority.clone())
+                .map_err(|_| unsupported())?,
+        )
+        .path_and_query(request.url.path_and_query())
+        .build()
+        .map_err(|_| unsupported())?;
 
     let mut headers = request.headers;
     strip_hop_by_hop(&mut headers);
-    headers.remove(header::HOST);
-    if let Ok(host) = HeaderValue::from_str(&request.url.authority()) {
-        headers.insert(header::HOST, host);
-    }
+    match HeaderValue::from_maybe_shared(authority) {
+        Ok(host) => headers.insert(header::HOST, host),
+        Err(_) => headers.remove(header::HOST),
+    };
 
     let mut outgoing = http::Request::new(out_body(request.body));
     *outgoing.method_mut() = request.method;
@@ -256,17 +264,33 @@ fn out_body(body: Body) -> OutBody {
 
 /// Removes hop-by-hop headers, including any the `Connection` header names.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
+    // Most messages carry none or only `Connection: keep-alive`: one pass over their few
+    // names finds what to remove, so no removal is hashed for a header that is absent.
+    let mut doomed: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| HOP_BY_HOP.contains(name))
+        .cloned()
+        .collect();
+    if doomed.is_empty() {
+        return;
+    }
+    let named = headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named.iter().chain(&HOP_BY_HOP.map(HeaderName::from_static)) {
+        .map(str::trim)
+        .filter(|token| !token.is_empty() && !token.eq_ignore_ascii_case("close"))
+        .filter(|token| {
+            !HOP_BY_HOP
+                .iter()
+                .any(|h| token.eq_ignore_ascii_case(h.as_str()))
+        })
+        .filter_map(|token| HeaderName::from_bytes(token.as_bytes()).ok());
+    doomed.extend(named.collect::<Vec<_>>());
+    for name in &doomed {
         headers.remove(name);
     }
-    headers.remove(header::TRANSFER_ENCODING);
 }
 
 /// The innermost cause of a client error: hyper's outer message ("client error (Connect)")

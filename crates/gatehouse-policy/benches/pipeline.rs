@@ -112,7 +112,7 @@ fn exchange(certificate: Option<&Certificate>, body: &Bytes) -> Exchange {
         ip: "127.0.0.1".into(),
         certificate: certificate.cloned(),
     };
-    Exchange::new(request, &url, resolved, caller, Instant::now()).with_backend_base(Some(
+    Exchange::new(request, url, resolved, caller, Instant::now()).with_backend_base(Some(
         Url::parse("http://backend.bench/base").expect("a URL"),
     ))
 }

@@ -229,7 +229,7 @@ fn exchange(spec: &Value, base: &Path) -> Result<Exchange> {
     let parameters = object(spec, "matchedParameters")
         .map(|(n, v)| (Str::from(n.as_str()), Str::from(text_of(v))))
         .collect();
-    let exchange = Exchange::new(request, &original, resolved, caller, Instant::now())
+    let exchange = Exchange::new(request, original, resolved, caller, Instant::now())
         .with_matched_parameters(parameters)
         .with_backend_base(service_url)
         .with_trace();

@@ -219,6 +219,35 @@ fn the_management_api_refuses_requests_without_the_token() -> Result<()> {
 }
 
 #[test]
+fn the_bearer_scheme_is_matched_in_any_letter_case() -> Result<()> {
+    let (_dir, gateway) = start()?;
+
+    let lowercase =
+        gatehouse_testkit::Curl::new(&format!("{}/apis", gateway.admin_url), &gateway.ca())
+            .header(&format!("Authorization: bearer {}", gateway.token()?))
+            .send()?;
+
+    assert_eq!(lowercase.status, 200, "{}", lowercase.body);
+    Ok(())
+}
+
+#[test]
+fn an_api_joins_a_product_with_an_empty_body_as_in_apim() -> Result<()> {
+    let (_dir, gateway) = start()?;
+    let api = json!({ "properties": { "displayName": "Other", "path": "other", "serviceUrl": "http://127.0.0.1:9" } });
+    assert!(gateway.admin("PUT", "/apis/other", Some(&api))?.status < 300);
+
+    let without_body = gateway.admin("PUT", "/products/starter/apis/other", None)?;
+    let empty_object = gateway.admin("PUT", "/products/unlimited/apis/other", Some(&json!({})))?;
+
+    assert!(without_body.status < 300, "{}", without_body.body);
+    assert!(empty_object.status < 300, "{}", empty_object.body);
+    let link = gateway.admin("GET", "/products/starter/apis/other", None)?;
+    assert_eq!(link.status, 200, "{}", link.body);
+    Ok(())
+}
+
+#[test]
 fn python_requests_calls_the_gateway_with_a_client_certificate() -> Result<()> {
     let probe = Command::new("python3")
         .args(["-c", "import requests"])

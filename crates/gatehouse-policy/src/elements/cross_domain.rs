@@ -32,7 +32,7 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<CrossD
 
 impl CrossDomain {
     pub(crate) fn run(&self, ex: &mut Exchange) -> Result<Flow, Failure> {
-        if !ex.original_url.path.ends_with("/crossdomain.xml") {
+        if !ex.original_url().path.ends_with("/crossdomain.xml") {
             return Ok(Flow::Next);
         }
         let mut response = Response::default();

@@ -26,7 +26,7 @@ impl Jsonp {
     pub(crate) fn run(&self, ex: &mut Exchange) -> Result<(), Failure> {
         let callback = query_pairs(&ex.request.url.query)
             .chain(
-                ex.original_url
+                ex.original_url()
                     .query
                     .iter()
                     .flat_map(|(n, v)| v.iter().map(move |v| (n.to_string(), v.to_string()))),

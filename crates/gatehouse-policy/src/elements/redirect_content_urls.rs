@@ -48,7 +48,7 @@ impl RedirectContentUrls {
 
 /// `scheme://host[:port]/api-path` of the URL the caller used.
 fn gateway_base(ex: &Exchange) -> String {
-    let url = &ex.original_url;
+    let url = ex.original_url();
     let default_port = matches!((&*url.scheme, url.port), ("https", 443) | ("http", 80));
     let port = if default_port {
         String::new()

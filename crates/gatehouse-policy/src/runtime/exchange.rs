@@ -80,7 +80,9 @@ pub struct Exchange {
     pub(crate) responded: bool,
     pub(crate) resolved: Resolved,
     pub(crate) caller: Caller,
-    pub(crate) original_url: UrlInfo,
+    /// The URL the caller used; its `IUrl` view is built only when a policy reads it.
+    original_url: Url,
+    original_url_info: OnceCell<UrlInfo>,
     pub(crate) request_url: OnceCell<UrlInfo>,
     pub(crate) matched_parameters: Vec<(Str, Str)>,
     pub(crate) variables: Vec<(Str, Value)>,
@@ -117,7 +119,7 @@ impl Exchange {
     /// Starts an exchange for `request`, which arrived at `started` on `original_url`.
     pub fn new(
         request: Request,
-        original_url: &Url,
+        original_url: Url,
         resolved: Resolved,
         caller: Caller,
         started: Instant,
@@ -129,7 +131,8 @@ impl Exchange {
             responded: false,
             resolved,
             caller,
-            original_url: url_info(original_url),
+            original_url,
+            original_url_info: OnceCell::new(),
             request_url: OnceCell::new(),
             matched_parameters: Vec::new(),
             variables: Vec::new(),
@@ -149,6 +152,12 @@ impl Exchange {
             backend_tls: super::BackendTls::default(),
             trust: None,
         }
+    }
+
+    /// `context.Request.OriginalUrl`: the URL the caller used.
+    pub(crate) fn original_url(&self) -> &UrlInfo {
+        self.original_url_info
+            .get_or_init(|| url_info(&self.original_url))
     }
 
     /// Sets the template parameters the operation matched.

@@ -72,7 +72,7 @@ impl Host for Exchange {
     fn url(&self, which: UrlKind) -> Option<&UrlInfo> {
         match which {
             UrlKind::Request => Some(self.request_url.get_or_init(|| url_info(&self.request.url))),
-            UrlKind::Original => Some(&self.original_url),
+            UrlKind::Original => Some(self.original_url()),
             UrlKind::ApiServiceUrl => self.resolved.api.as_ref()?.service_url.as_ref(),
         }
     }

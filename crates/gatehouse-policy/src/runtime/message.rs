@@ -133,26 +133,30 @@ impl Url {
         let (scheme, rest) = text
             .split_once("://")
             .ok_or_else(|| format!("'{text}' is not an absolute URL"))?;
-        let scheme = scheme.to_ascii_lowercase();
         let (authority, path_and_query) = match rest.find(['/', '?']) {
             Some(i) => rest.split_at(i),
             None => (rest, ""),
         };
-        let (host, port) = split_authority(authority, default_port(&scheme))
-            .ok_or_else(|| format!("'{text}' has an invalid host or port"))?;
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
-        let path = if path.is_empty() {
-            "/".to_owned()
-        } else {
-            path.to_owned()
-        };
-        Ok(Self {
+        Self::from_parts(scheme, authority, path, query)
+            .ok_or_else(|| format!("'{text}' has an invalid host or port"))
+    }
+
+    /// A URL from the pieces a request gives apart (`:scheme`, `Host`, path, query), without
+    /// joining them into text to split again. An empty path becomes `/`.
+    ///
+    /// `None` when the authority's host or port is malformed.
+    pub fn from_parts(scheme: &str, authority: &str, path: &str, query: &str) -> Option<Self> {
+        let scheme = scheme.to_ascii_lowercase();
+        let (host, port) = split_authority(authority, default_port(&scheme))?;
+        let path = if path.is_empty() { "/" } else { path };
+        Some(Self {
             scheme,
             host,
             port,
-            path,
+            path: path.to_owned(),
             query: query.to_owned(),
         })
     }

@@ -355,7 +355,7 @@ fn exchange(call: Call) -> Exchange {
         .iter()
         .map(|(n, v)| (Str::from(n.as_str()), Str::from(v.as_str())))
         .collect();
-    let mut exchange = Exchange::new(request, &original, resolved(&call), caller, Instant::now())
+    let mut exchange = Exchange::new(request, original, resolved(&call), caller, Instant::now())
         .with_matched_parameters(parameters)
         .with_backend_base(Some(service));
     if let Some(trust) = call.trust.clone() {

@@ -1,0 +1,112 @@
+//! Requests the gateway refuses before routing them: paths with dot segments, however they
+//! are spelled, and HTTP/1.1 requests without exactly one `Host`. Sent with curl
+//! (`--path-as-is`, so curl does not clean the path itself) and raw over `openssl s_client`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result};
+use gatehouse_testkit::GatewayProcess;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+fn start() -> Result<(tempfile::TempDir, GatewayProcess, String)> {
+    let dir = tempfile::tempdir()?;
+    let gateway = GatewayProcess::start(Path::new(BINARY), &dir.path().join("data"))?;
+    let key = gateway
+        .demo_key
+        .clone()
+        .context("the banner shows the demo key")?;
+    Ok((dir, gateway, key))
+}
+
+#[test]
+fn dot_segments_and_bad_escapes_are_refused_before_any_operation_or_backend() -> Result<()> {
+    let (_dir, gateway, key) = start()?;
+    let key_header = format!("Ocp-Apim-Subscription-Key: {key}");
+
+    for path in [
+        "/echo/other/../resource",
+        "/echo/other/%2e%2e/resource",
+        "/echo/other/%2E%2e%2Fresource",
+        "/echo/other/..%5cresource",
+        "/echo/./resource",
+        "/echo/resource/%ZZ",
+    ] {
+        let response = gateway
+            .call(path)
+            .args(["--path-as-is"])
+            .header(&key_header)
+            .send()?;
+
+        assert_eq!(response.status, 400, "{path}: {}", response.body);
+        let body = response.json()?;
+        assert_eq!(body["statusCode"], 400, "{path}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("'..' segment"),
+            "{path}: {body}"
+        );
+    }
+
+    let clean = gateway.call("/echo/resource").header(&key_header).send()?;
+    assert_eq!(clean.status, 200, "{}", clean.body);
+    Ok(())
+}
+
+/// Sends `request` as is over one TLS connection and returns the status line.
+fn raw_status_line(gateway: &GatewayProcess, request: &str) -> Result<String> {
+    let port = gateway
+        .gateway_url
+        .rsplit(':')
+        .next()
+        .context("the gateway URL has a port")?;
+    let mut child = Command::new("timeout")
+        .args(["20", "openssl", "s_client", "-quiet", "-alpn", "http/1.1"])
+        .args([
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            "localhost",
+        ])
+        .arg("-CAfile")
+        .arg(gateway.ca())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("openssl s_client")?;
+    child
+        .stdin
+        .take()
+        .context("stdin")?
+        .write_all(request.as_bytes())?;
+    let output = child.wait_with_output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
+#[test]
+fn an_http11_request_needs_exactly_one_host() -> Result<()> {
+    let (_dir, gateway, key) = start()?;
+    let request = |hosts: &str| {
+        format!(
+            "GET /echo/resource HTTP/1.1\r\n{hosts}Ocp-Apim-Subscription-Key: {key}\r\nConnection: close\r\n\r\n"
+        )
+    };
+
+    let one = raw_status_line(&gateway, &request("Host: localhost\r\n"))?;
+    let two = raw_status_line(
+        &gateway,
+        &request("Host: localhost\r\nHost: other.test\r\n"),
+    )?;
+    let none = raw_status_line(&gateway, &request(""))?;
+
+    assert!(one.starts_with("HTTP/1.1 200"), "one Host: {one}");
+    assert!(two.starts_with("HTTP/1.1 400"), "two Hosts: {two}");
+    assert!(none.starts_with("HTTP/1.1 400"), "no Host: {none}");
+    Ok(())
+}
