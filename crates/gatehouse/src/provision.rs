@@ -71,6 +71,30 @@ impl DataDir {
         self.root.join("admin-token")
     }
 
+    /// Creates the data directory readable by its owner only: the database, the secrets key
+    /// and the TLS keys live there, whatever the umask. An existing directory is left as the
+    /// operator made it, with a warning when others may read it.
+    fn create_private_root(&self) -> Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+
+        if let Ok(metadata) = fs::metadata(&self.root) {
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    data_dir = %self.root.display(),
+                    mode = format!("{mode:o}"),
+                    "the data directory is open to other users; `chmod 700` it"
+                );
+            }
+            return Ok(());
+        }
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.root)
+            .with_context(|| format!("cannot create {}", self.root.display()))
+    }
+
     /// Marks that the default resources were created once; deleting them later is respected.
     fn provisioned_marker(&self) -> PathBuf {
         self.root.join(".provisioned")
@@ -81,6 +105,7 @@ impl DataDir {
     /// # Errors
     /// When a file cannot be read or written, or an existing CA is damaged.
     pub(crate) fn prepare(&self) -> Result<()> {
+        self.create_private_root()?;
         fs::create_dir_all(self.root.join("tls"))
             .with_context(|| format!("cannot create {}", self.root.display()))?;
         let ca = self.local_ca_or_create()?;

@@ -282,3 +282,35 @@ fn python_requests_calls_the_gateway_with_a_client_certificate() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn the_data_directory_is_readable_by_its_owner_only() -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+
+    // Started directly: the testkit creates the directory itself to hold the log.
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let mut serve = Command::new(BINARY)
+        .args([
+            "serve",
+            "--gateway-addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(&data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !data.join("admin-token").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mode = std::fs::metadata(&data).map(|m| m.permissions().mode() & 0o777);
+    serve.kill()?;
+    serve.wait()?;
+
+    assert_eq!(mode?, 0o700);
+    Ok(())
+}
