@@ -125,10 +125,11 @@ pub(crate) enum PolicyCommand {
     },
     /// Run a policy against a request described in JSON, with a canned backend, and print
     /// the response and the trace.
+    #[command(after_long_help = crate::policy_test::REQUEST_FORMAT)]
     Test {
         /// The policy file.
         policy: PathBuf,
-        /// The request description (JSON; see `gatehouse policy test --help`).
+        /// The request description (JSON; its fields are listed below).
         #[arg(long)]
         request: PathBuf,
     },

@@ -2,31 +2,7 @@
 //! described request, with a canned backend, and prints the response and the trace. No
 //! gateway, store or network is involved.
 //!
-//! The request file (paths in it are relative to it):
-//!
-//! ```json
-//! {
-//!   "method": "GET",
-//!   "url": "https://gateway.local/echo/resource?param1=sample",
-//!   "headers": { "Accept": "application/json" },
-//!   "body": "text, or any JSON value",
-//!   "clientIp": "203.0.113.7",
-//!   "clientCertificate": "client.pem", "clientCertificatePassword": "for a PFX",
-//!   "api": { "id": "echo-api", "name": "Echo API", "path": "echo", "serviceUrl": "http://backend.local/api" },
-//!   "operation": { "id": "get", "method": "GET", "urlTemplate": "/resource", "responses": [] },
-//!   "matchedParameters": { "id": "42" },
-//!   "subscription": { "id": "demo", "name": "Demo", "key": "abc" },
-//!   "product": { "id": "starter", "name": "Starter" },
-//!   "namedValues": { "name": "value", "secret-name": { "value": "s3cret", "secret": true } },
-//!   "fragments": { "fragment-id": "fragment.xml" },
-//!   "backends": { "backend-id": "http://orders.local" },
-//!   "backend": { "status": 200, "headers": { "Content-Type": "application/json" }, "body": { "ok": true } },
-//!   "responses": [ { "url": "https://other.local/", "status": 404 } ]
-//! }
-//! ```
-//!
-//! `backend` answers `forward-request` and every `send-request` unless a `responses` entry's
-//! `url` is a prefix of the request's URL.
+//! The request file's format is [`REQUEST_FORMAT`], which `--help` prints.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,6 +20,31 @@ use gatehouse_policy::runtime::{
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::Value;
+
+/// The request file's fields, shown by `gatehouse policy test --help`.
+pub(crate) const REQUEST_FORMAT: &str = r#"The request file (paths in it are relative to it); every field is optional:
+
+{
+  "method": "GET",
+  "url": "https://gateway.local/echo/resource?param1=sample",
+  "headers": { "Accept": "application/json" },
+  "body": "text, or any JSON value",
+  "clientIp": "203.0.113.7",
+  "clientCertificate": "client.pem", "clientCertificatePassword": "for a PFX",
+  "api": { "id": "echo-api", "name": "Echo API", "path": "echo", "serviceUrl": "http://backend.local/api" },
+  "operation": { "id": "get", "method": "GET", "urlTemplate": "/resource", "responses": [] },
+  "matchedParameters": { "id": "42" },
+  "subscription": { "id": "demo", "name": "Demo", "key": "abc" },
+  "product": { "id": "starter", "name": "Starter" },
+  "namedValues": { "name": "value", "secret-name": { "value": "s3cret", "secret": true } },
+  "fragments": { "fragment-id": "fragment.xml" },
+  "backends": { "backend-id": "http://orders.local" },
+  "backend": { "status": 200, "headers": { "Content-Type": "application/json" }, "body": { "ok": true } },
+  "responses": [ { "url": "https://other.local/", "status": 404 } ]
+}
+
+`backend` answers forward-request and every send-request unless a `responses` entry's
+`url` is a prefix of the request's URL."#;
 
 /// Runs `policy` against the request described in `request`.
 ///
