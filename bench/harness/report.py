@@ -30,6 +30,12 @@ METRICS = {
         ("cpu_us_per_request", "server CPU per request", "µs", "lower"),
         ("rps", "achieved rate", "/s", "higher"),
     ],
+    "reconfigure": [
+        ("configuration_changes", "configuration changes during the run (every request answered 200)", "", "higher"),
+        ("cpu_us_per_request", "server CPU per request (incl. rebuilding the configuration)", "µs", "lower"),
+        ("rps", "requests per second", "/s", "higher"),
+        ("p99_ms", "p99 latency", "ms", "lower"),
+    ],
     "idle": [
         ("connections", "connections held", "", "higher"),
         ("rss_mib", "RSS while held", "MiB", "lower"),

@@ -11,11 +11,16 @@ from . import procs
 from .servers import HELPER_CPU, SUBSCRIPTION_KEY, url
 
 
+#: How often the reconfigure scenario changes Gatehouse's configuration, in seconds.
+CHANGE_EVERY_S = 0.25
+
+
 class Scenario:
     """One kind of run: its name, a label for tables, and the load generator's options."""
 
-    def __init__(self, name, label, options, idle=False):
+    def __init__(self, name, label, options, idle=False, gatehouse_only=False):
         self.name, self.label, self.options, self.idle = name, label, options, idle
+        self.gatehouse_only = gatehouse_only
 
 
 def catalogue(settings):
@@ -27,6 +32,8 @@ def catalogue(settings):
         Scenario("h2_multiplexed", "HTTP/2, 4 connections x 16 streams", ["--mode", "keep-alive", "--http2", "-c", "4", "-p", "16", "-z", d]),
         Scenario("new_connection", "New connection per request (full handshake), 20 at once", ["--mode", "new-connection", "-c", "20", "-z", d]),
         Scenario("fixed_rate", f"Fixed rate {settings.rate}/s, HTTP/1.1, 50 connections", ["--mode", "keep-alive", "-c", "50", "-q", str(settings.rate), "-z", d]),
+        Scenario("reconfigure", f"Keep-alive HTTP/1.1 while the configuration changes every {CHANGE_EVERY_S} s",
+                 ["--mode", "keep-alive", "-c", "50", "-z", d], gatehouse_only=True),
         Scenario("idle", "Idle mTLS connections held", ["--mode", "idle", "-z", "3"], idle=True),
     ]
 
@@ -43,6 +50,31 @@ def run(scenario, loadgen, pki, server_pid, idle_connections=0):
     sampler = _Sampler(server_pid)
     result = _drive(argv, sampler, timeout=120)
     return _measurements(scenario, result, sampler)
+
+
+def run_while_reconfiguring(scenario, loadgen, pki, server_pid, put):
+    """Runs `scenario` while `put(path, body)` adds and changes an operation every
+    CHANGE_EVERY_S seconds through the management API: each change makes Gatehouse build and
+    swap a new configuration snapshot under load. A run is valid only if every request got
+    200, so a dropped request shows up as an invalid run."""
+    stop, changes = threading.Event(), []
+
+    def change():
+        while not stop.wait(CHANGE_EVERY_S):
+            n = len(changes)
+            operation = {"displayName": f"Extra {n}", "method": "GET", "urlTemplate": f"/extra-{n % 10}/{{id}}"}
+            put(f"/apis/bench/operations/extra-{n % 10}", {"properties": operation})
+            changes.append(n)
+
+    changer = threading.Thread(target=change, daemon=True)
+    changer.start()
+    try:
+        measured = run(scenario, loadgen, pki, server_pid)
+    finally:
+        stop.set()
+        changer.join(timeout=30)
+    measured["configuration_changes"] = len(changes)
+    return measured
 
 
 class _Sampler:
