@@ -29,11 +29,20 @@ use crate::secrets_key::KeyFile;
 /// When the data directory, the store or a listener cannot be set up.
 pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
     init_logging(args.log_format);
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = args.worker_threads {
-        runtime.worker_threads(usize::from(threads));
-    }
-    let runtime = runtime.enable_all().build()?;
+    let runtime = match args.worker_threads {
+        // One thread means one: the scheduler runs on the thread that starts it, so no
+        // request hops between the accepting thread and a worker.
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        threads => {
+            let mut runtime = tokio::runtime::Builder::new_multi_thread();
+            if let Some(threads) = threads {
+                runtime.worker_threads(usize::from(threads));
+            }
+            runtime.enable_all().build()?
+        }
+    };
     runtime.block_on(serve(args))?;
     Ok(ExitCode::SUCCESS)
 }
