@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use gatehouse_gateway::{Gateway, Snapshot, SnapshotError};
-use gatehouse_model::{Config, ModelError, Resource, ResourcePath};
+use gatehouse_model::{Config, ModelError, Resource, ResourceKind, ResourcePath};
 use gatehouse_store::{Change, Store, StoreError};
 use serde_json::Value;
 use thiserror::Error;
@@ -191,7 +191,9 @@ impl Control {
             match self.store.apply(&changes, state.generation).await {
                 Ok(generation) => {
                     self.gateway.publish(snapshot);
-                    crate::trust_resources::log_expiry(&candidate);
+                    if touches_certificates(&changes) {
+                        crate::trust_resources::log_expiry(&candidate);
+                    }
                     *state = State {
                         config: candidate,
                         generation,
@@ -238,5 +240,43 @@ const FEED_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 fn log_changes<'p>(action: &'static str, paths: impl Iterator<Item = &'p ResourcePath>) {
     for path in paths {
         tracing::info!(action, resource = %path, "configuration changed");
+    }
+}
+
+/// Whether a change adds, replaces or removes a certificate or a CA entry: only then can the
+/// expiry warnings differ from the ones already logged.
+fn touches_certificates(changes: &[Change]) -> bool {
+    changes.iter().any(|change| {
+        let path = match change {
+            Change::Put(path, _) | Change::Delete(path) => path,
+        };
+        matches!(
+            path.kind(),
+            ResourceKind::Certificate | ResourceKind::CertificateAuthority
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    fn put(path: &str) -> Change {
+        Change::Put(ResourcePath::from_str(path).unwrap(), Value::Null)
+    }
+
+    #[test]
+    fn only_certificate_and_ca_changes_log_expiry_again() {
+        assert!(touches_certificates(&[put("certificates/client-a")]));
+        assert!(touches_certificates(&[
+            put("apis/echo-api"),
+            Change::Delete(ResourcePath::from_str("certificateAuthorities/root").unwrap()),
+        ]));
+        assert!(!touches_certificates(&[
+            put("apis/echo-api"),
+            put("namedValues/x")
+        ]));
     }
 }

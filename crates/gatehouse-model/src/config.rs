@@ -186,8 +186,7 @@ impl Config {
         for p in &removed {
             next.delete(p);
         }
-        next.check_references()
-            .map_err(|e| ModelError::Conflict(format!("cannot delete {path}: {e}")))?;
+        next.check_references().map_err(|e| still_used(path, e))?;
         *self = next;
         Ok(removed)
     }
@@ -457,6 +456,16 @@ impl Config {
     }
 }
 
+/// Why `path` cannot be deleted: what still refers to it (or to something that goes with it).
+fn still_used(path: &ResourcePath, error: ModelError) -> ModelError {
+    match error {
+        ModelError::MissingReference { from, to } => ModelError::Conflict(format!(
+            "cannot delete {path}: {from} still refers to {to}; change or delete {from} first"
+        )),
+        other => ModelError::Conflict(format!("cannot delete {path}: {other}")),
+    }
+}
+
 /// Whether `path` is owned by `owner` and goes when it goes.
 fn belongs_to(path: &ResourcePath, owner: &ResourcePath) -> bool {
     let mut current = path.parent();
@@ -567,6 +576,12 @@ mod tests {
         let error = config.remove(&path("products/starter")).unwrap_err();
 
         assert!(error.to_string().contains("subscriptions/demo"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("still refers to products/starter"),
+            "the message says what still uses it: {error}"
+        );
         assert!(config.products.contains_key("starter"));
     }
 

@@ -4,7 +4,8 @@
 //!   XML) into a tree where every node knows its line and column, reporting every mistake.
 //! - [`schema`] knows APIM's policy elements (attributes, children, the sections that allow
 //!   them, which ones need services this gateway lacks) and checks a document against them.
-//!
+//! - [`lint`] warns of what compiles but does not do what its author meant (a thumbprint
+//!   literal that never matches, `set-status` that does not stop the pipeline).
 //! - [`compile`] turns a checked document into typed steps, compiling every expression once
 //!   (with `gatehouse-expr`) and resolving what the document refers to (named values,
 //!   fragments, backends, certificates: a [`compile::Environment`]); [`pipeline`] joins the
@@ -24,6 +25,7 @@
 
 pub mod compile;
 mod elements;
+pub mod lint;
 pub mod pipeline;
 pub mod reader;
 pub mod runtime;

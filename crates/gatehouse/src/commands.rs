@@ -96,7 +96,7 @@ pub(crate) fn policy(command: PolicyCommand) -> Result<ExitCode> {
             }
         }
         // Warnings never change the exit status.
-        for warning in crate::policy_lint::lint(&text) {
+        for warning in gatehouse_policy::lint::lint(&text) {
             let (line, column) = (warning.line, warning.column);
             println!(
                 "{}:{line}:{column}: warning: {}",

@@ -3,7 +3,6 @@
 mod call;
 mod cli;
 mod commands;
-mod policy_lint;
 mod policy_test;
 mod provision;
 mod secrets_key;

@@ -114,6 +114,27 @@ fn validation_reports_every_error_at_its_line_and_column_and_saves_nothing() -> 
 }
 
 #[test]
+fn validation_returns_the_policy_checkers_warnings_for_a_document_that_compiles() -> Result<()> {
+    let (_dir, gateway) = start()?;
+    // A lowercase thumbprint compared with `==` never matches `Thumbprint` (uppercase hex).
+    let suspicious = "<policies>\n  <inbound>\n    <choose>\n      <when condition=\"@(context.Request.Certificate.Thumbprint == &quot;bf3d644c46099a9d7c073ec002312878b8f9b847&quot;)\">\n        <return-response><set-status code=\"403\" /></return-response>\n      </when>\n    </choose>\n  </inbound>\n</policies>";
+
+    let checked = gateway
+        .admin(
+            "POST",
+            "/apis/echo-api/policies/policy/validate",
+            Some(&policy(suspicious)),
+        )?
+        .json()?;
+
+    assert_eq!(checked["valid"], true, "{checked}");
+    let warnings = checked["warnings"].as_array().expect("warnings");
+    assert!(!warnings.is_empty(), "{checked}");
+    assert!(warnings.iter().all(|w| w["line"] == 4), "{warnings:?}");
+    Ok(())
+}
+
+#[test]
 fn the_effective_policy_resolves_base_across_scopes() -> Result<()> {
     let (_dir, gateway) = start()?;
     let global = "<policies><inbound><set-header name=\"x-global\" exists-action=\"override\"><value>1</value></set-header></inbound></policies>";

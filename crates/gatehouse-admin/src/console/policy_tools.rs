@@ -15,7 +15,8 @@ use crate::ApiError;
 
 /// `POST .../policies/policy/validate` with the body a PUT would take: compiles the document
 /// for that scope, against the named values, fragments and certificates configured now (as
-/// a PUT would), and answers 200 with `valid` and every error at its line and column.
+/// a PUT would), and answers 200 with `valid`, every error at its line and column, and the
+/// warnings `gatehouse policy check` prints (a document with warnings still compiles).
 /// Nothing is stored. An editor calls this while the user types.
 pub(super) async fn validate(
     State(state): State<ConsoleState>,
@@ -38,9 +39,16 @@ pub(super) async fn validate(
             .map(|d| json!({ "line": d.line, "column": d.column, "message": d.message, "code": format!("{:?}", d.code) }))
             .collect(),
     };
-    Ok(Json(
-        json!({ "valid": errors.is_empty(), "scope": level.name(), "errors": errors }),
-    ))
+    let warnings: Vec<Value> = gatehouse_policy::lint::lint(&policy.value)
+        .into_iter()
+        .map(|w| json!({ "line": w.line, "column": w.column, "message": w.message }))
+        .collect();
+    Ok(Json(json!({
+        "valid": errors.is_empty(),
+        "scope": level.name(),
+        "errors": errors,
+        "warnings": warnings,
+    })))
 }
 
 /// The policy scope named by `/....../policies/policy/validate`.

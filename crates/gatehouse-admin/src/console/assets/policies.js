@@ -77,10 +77,17 @@ async function editor(scope) {
   const check = async () => {
     const result = await api('POST', `${resource}/validate`, { properties: { format: 'rawxml', value: area.value } });
     errors = result.errors;
-    verdict.className = `verdict ${result.valid ? 'ok' : 'bad'}`;
-    verdict.textContent = result.valid ? 'Compiles' : `${errors.length} error${errors.length === 1 ? '' : 's'}`;
-    replace(problems, errors.length ? h('ol', { class: 'problem-list' }, errors.map((e) => h('li', {},
-      h('button', { type: 'button', class: 'link', onclick: () => goTo(area, e.line, e.column) }, `Line ${e.line}, column ${e.column}`), `: ${e.message}`))) : null);
+    const warnings = result.warnings ?? [];
+    const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    verdict.className = `verdict ${result.valid ? (warnings.length ? 'warn' : 'ok') : 'bad'}`;
+    verdict.textContent = result.valid
+      ? (warnings.length ? `Compiles, ${plural(warnings.length, 'warning')}` : 'Compiles')
+      : plural(errors.length, 'error');
+    const item = (e, kind) => h('li', { class: `is-${kind}` },
+      h('button', { type: 'button', class: 'link', onclick: () => goTo(area, e.line, e.column) }, `Line ${e.line}, column ${e.column}`),
+      `: ${kind === 'warning' ? 'warning: ' : ''}${e.message}`);
+    const listed = [...errors.map((e) => item(e, 'error')), ...warnings.map((w) => item(w, 'warning'))];
+    replace(problems, listed.length ? h('ol', { class: 'problem-list' }, listed) : null);
     paintGutter();
     return result.valid;
   };

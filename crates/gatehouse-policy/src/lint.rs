@@ -1,5 +1,6 @@
-//! Warnings for `gatehouse policy check`: mistakes that compile but do not do what their
-//! author meant, most of them around client-certificate thumbprints.
+//! Warnings for policy authors (`gatehouse policy check`, the management API's `validate`):
+//! mistakes that compile but do not do what their author meant, most of them around
+//! client-certificate thumbprints.
 //!
 //! - invisible characters (a thumbprint copied from Windows' certificate dialog often starts
 //!   with U+200E, which then never matches);
@@ -9,14 +10,17 @@
 //!   backend's response replaces it);
 //! - a case-sensitive comparison of `Thumbprint` with a literal that is not uppercase.
 
-use gatehouse_policy::reader::Element;
+use crate::reader::Element;
 
 /// One warning, at a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Warning {
-    pub(crate) line: u32,
-    pub(crate) column: u32,
-    pub(crate) message: String,
+pub struct Warning {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// What looks wrong and what to do.
+    pub message: String,
 }
 
 /// Characters that render as nothing but change what text compares equal to.
@@ -38,7 +42,7 @@ const INVISIBLE: [(char, &str); 14] = [
 ];
 
 /// Every warning for a policy document, in text order.
-pub(crate) fn lint(text: &str) -> Vec<Warning> {
+pub fn lint(text: &str) -> Vec<Warning> {
     let mut warnings = Vec::new();
     invisible_characters(text, &mut warnings);
     thumbprint_literals(text, &mut warnings);
@@ -213,7 +217,7 @@ fn string_literal(text: &str) -> Option<String> {
 
 /// `set-status` directly in inbound (or in a branch there), not inside `return-response`.
 fn status_without_return(text: &str, out: &mut Vec<Warning>) {
-    let (document, _) = gatehouse_policy::read(text);
+    let (document, _) = crate::read(text);
     let Some(root) = document.root() else {
         return;
     };
