@@ -113,25 +113,37 @@ impl TrustedProxies {
         })
     }
 
-    /// Removes every certificate header but `kept`; logs when a peer sent any.
+    /// Removes every certificate header but `kept`, also spelled with `_` for `-` (CGI-style
+    /// backends read `Client_Cert` as `Client-Cert`); logs when a peer sent any.
     fn strip(&self, headers: &mut HeaderMap, kept: &[&str]) {
-        // Most requests carry none: one pass over their few names is cheaper than a hashed
-        // removal per certificate header.
-        if !headers.keys().any(|name| self.headers.contains(name)) {
-            return;
-        }
+        let is_certificate_header = |name: &HeaderName| {
+            self.headers
+                .iter()
+                .any(|h| same_header(name.as_str(), h.as_str()))
+        };
         let is_kept =
             |name: &HeaderName| kept.iter().any(|k| name.as_str().eq_ignore_ascii_case(k));
-        for name in self.headers.iter().filter(|n| !is_kept(n)) {
-            if headers.remove(name).is_some() {
-                tracing::info!(
-                    header = name.as_str(),
-                    decision = "header_removed",
-                    "a certificate header from a peer not trusted to send it was removed"
-                );
-            }
+        let doomed: Vec<HeaderName> = headers
+            .keys()
+            .filter(|name| is_certificate_header(name) && !is_kept(name))
+            .cloned()
+            .collect();
+        for name in doomed {
+            headers.remove(&name);
+            tracing::info!(
+                header = name.as_str(),
+                decision = "header_removed",
+                "a certificate header from a peer not trusted to send it was removed"
+            );
         }
     }
+}
+
+/// Whether two lowercase header names are the same once `_` is read as `-`, as CGI, WSGI and
+/// PHP backends read them (both become `HTTP_CLIENT_CERT`).
+pub(crate) fn same_header(a: &str, b: &str) -> bool {
+    let dash = |byte: u8| if byte == b'_' { b'-' } else { byte };
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| dash(x) == dash(y))
 }
 
 fn format_of(properties: &TrustedProxyProperties) -> ForwardedFormat {

@@ -134,6 +134,8 @@ impl Gateway {
         if let Err(refusal) = crate::malformed::check(&parts) {
             return refuse(&self.recent, started, refusal, connection, &parts);
         }
+        // Before any policy: a caller's `Connection` list must not reach headers policies set.
+        crate::upstream::strip_hop_by_hop(&mut parts.headers);
         let connection = match crate::caller::admit(&snapshot, connection, &mut parts) {
             Ok(connection) => connection,
             Err(refusal) => return refuse(&self.recent, started, refusal, connection, &parts),

@@ -239,7 +239,7 @@ fn build_request(request: Request) -> Result<http::Request<OutBody>, ForwardErro
         .map_err(|_| unsupported())?;
 
     let mut headers = request.headers;
-    strip_hop_by_hop(&mut headers);
+    strip_for_backend(&mut headers);
     match HeaderValue::from_maybe_shared(authority) {
         Ok(host) => headers.insert(header::HOST, host),
         Err(_) => headers.remove(header::HOST),
@@ -262,7 +262,34 @@ fn out_body(body: Body) -> OutBody {
     }
 }
 
-/// Removes hop-by-hop headers, including any the `Connection` header names.
+/// Readies the headers a pipeline leaves for the backend. The caller's `Connection` list was
+/// applied when the request arrived ([`strip_hop_by_hop`]), before any policy ran, so here
+/// only the hop-by-hop names themselves go: a caller cannot name a header a policy sets.
+/// A header whose name differs from another's only by `_` for `-` goes too: CGI-style
+/// backends read both as one variable, so a caller's `X_Role` could stand in for the `X-Role`
+/// a policy set.
+fn strip_for_backend(headers: &mut HeaderMap) {
+    let doomed: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| HOP_BY_HOP.contains(name) || has_dashed_twin(headers, name))
+        .cloned()
+        .collect();
+    for name in &doomed {
+        headers.remove(name);
+    }
+}
+
+/// Whether `name` has a `_` and the request also has the same name with `-` there.
+fn has_dashed_twin(headers: &HeaderMap, name: &HeaderName) -> bool {
+    if !name.as_str().contains('_') {
+        return false;
+    }
+    HeaderName::from_bytes(name.as_str().replace('_', "-").as_bytes())
+        .is_ok_and(|dashed| headers.contains_key(dashed))
+}
+
+/// Removes hop-by-hop headers, including any the `Connection` header names: for a message as
+/// it arrives (a caller's request, a backend's response), before policies see it.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // Most messages carry none or only `Connection: keep-alive`: one pass over their few
     // names finds what to remove, so no removal is hashed for a header that is absent.
@@ -306,6 +333,21 @@ fn describe_client_error(error: &hyper_util::client::legacy::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toward_the_backend_only_hop_by_hop_names_and_underscore_twins_go() {
+        let mut headers = HeaderMap::new();
+        headers.insert("connection", "x-role".parse().unwrap());
+        headers.insert("x-role", "readonly".parse().unwrap());
+        headers.insert("x_role", "admin".parse().unwrap());
+        headers.insert("x_alone", "1".parse().unwrap());
+
+        strip_for_backend(&mut headers);
+
+        let mut left: Vec<&str> = headers.keys().map(|k| k.as_str()).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["x-role", "x_alone"]);
+    }
 
     #[test]
     fn hop_by_hop_headers_and_the_ones_connection_names_are_removed() {

@@ -207,3 +207,42 @@ fn key_parameter_names_are_configurable_per_api() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_caller_cannot_remove_or_shadow_headers_a_policy_sets() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let gateway = GatewayProcess::start(Path::new(BINARY), &dir.path().join("data"))?;
+    let backend = RecordingBackend::start()?;
+    add_api(
+        &gateway,
+        "roles",
+        json!({ "path": "roles", "serviceUrl": backend.url(), "subscriptionRequired": false }),
+        "/",
+    )?;
+    let policy = r#"<policies><inbound><base /><authentication-basic username="svc" password="pw" /><set-header name="X-Role" exists-action="override"><value>readonly</value></set-header></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"#;
+    let saved = gateway.admin(
+        "PUT",
+        "/apis/roles/policies/policy",
+        Some(&json!({ "properties": { "format": "rawxml", "value": policy } })),
+    )?;
+    assert!(saved.status < 300, "{}", saved.body);
+
+    let response = gateway
+        .call("/roles")
+        .args(["--http1.1"])
+        .header("Connection: keep-alive, X-Role, Authorization")
+        .header("X_Role: admin")
+        .header("Client_Cert: :Zm9yZ2Vk:")
+        .header("X_ARR_ClientCert: Zm9yZ2Vk")
+        .send()?;
+
+    assert_eq!(response.status, 200, "{}", response.body);
+    let received = backend.received();
+    let headers = &received.last().expect("the backend was called")["headers"];
+    assert_eq!(headers["x-role"], "readonly", "{headers}");
+    assert!(headers["authorization"].is_string(), "{headers}");
+    for smuggled in ["x_role", "client_cert", "x_arr_clientcert"] {
+        assert!(headers.get(smuggled).is_none(), "{smuggled}: {headers}");
+    }
+    Ok(())
+}
