@@ -59,7 +59,11 @@ pub enum SendError {
         /// The name that was asked for.
         host: String,
     },
-    /// The server ended the handshake because of the client certificate (or its absence).
+    /// The server ended the handshake because it needs a client certificate and none was
+    /// sent (TLS 1.3's `certificate_required` alert).
+    #[error("the server requires a client certificate and none was sent")]
+    CertificateRequired,
+    /// The server ended the handshake because of the client certificate it was sent.
     #[error("the server refused the client certificate ({alert})")]
     CertificateRefused {
         /// The TLS alert it sent.
@@ -364,6 +368,9 @@ fn classify_tls(error: &rustls::Error, host: &str) -> SendError {
         rustls::Error::InvalidCertificate(problem) => SendError::UntrustedServer {
             detail: describe_certificate_error(problem),
         },
+        rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
+            SendError::CertificateRequired
+        }
         rustls::Error::AlertReceived(alert) => SendError::CertificateRefused {
             alert: format!("{alert:?}"),
         },

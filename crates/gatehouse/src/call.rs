@@ -343,6 +343,7 @@ fn explain(error: SendError, url: &Uri, args: &CallArgs) -> anyhow::Error {
             args.data_dir.display()
         ),
         SendError::WrongHost { .. } => "call the server by a name its certificate lists (the local gateway's names localhost, 127.0.0.1 and ::1)".to_owned(),
+        SendError::CertificateRequired => "add --cert (a PFX with --password, or PEM files)".to_owned(),
         SendError::CertificateRefused { .. } if args.cert.is_none() => "the server requires a client certificate: add --cert".to_owned(),
         SendError::CertificateRefused { .. } => "the server does not accept this client certificate; check which CAs it trusts".to_owned(),
         SendError::Connect { .. } => "is the gateway running (gatehouse serve), and is this its address?".to_owned(),

@@ -237,3 +237,25 @@ fn call_errors_say_what_to_do() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_hostname_that_requires_a_certificate_says_none_was_sent() -> Result<()> {
+    let s = Scenario::start()?;
+    let strict =
+        json!({ "properties": { "hostName": "localhost", "requireClientCertificate": true } });
+    let saved = s
+        .gateway
+        .admin("PUT", "/hostnameConfigurations/strict", Some(&strict))?;
+    assert!(saved.status < 300, "{}", saved.body);
+
+    let without = s.call(&[&s.echo_url()])?;
+
+    assert!(!without.status.success());
+    let stderr = text(&without.stderr);
+    assert!(
+        stderr.contains("requires a client certificate and none was sent")
+            && stderr.contains("--cert"),
+        "{stderr}"
+    );
+    Ok(())
+}

@@ -34,10 +34,14 @@ pub(super) async fn validate(
     let level = gatehouse_gateway::snapshot::level(&scope);
     let errors: Vec<Value> = match compile_document_with(&policy.value, level, &environment) {
         Ok(_) => Vec::new(),
-        Err(diagnostics) => diagnostics
+        Err(mut diagnostics) => {
+            // In text order, as an editor lists them (the checks find them in passes).
+            diagnostics.sort_by_key(|d| (d.line, d.column));
+            diagnostics
             .iter()
             .map(|d| json!({ "line": d.line, "column": d.column, "message": d.message, "code": format!("{:?}", d.code) }))
-            .collect(),
+            .collect()
+        }
     };
     let warnings: Vec<Value> = gatehouse_policy::lint::lint(&policy.value)
         .into_iter()

@@ -32,7 +32,8 @@ impl Failure {
         Self {
             source: source.into(),
             reason: "ExpressionValueEvaluationFailure".into(),
-            message: format!("Expression evaluation failed. {error}"),
+            // The error's text already starts with APIM's "Expression evaluation failed. ".
+            message: error.to_string(),
             status: 500,
             response_message: INTERNAL_ERROR.to_owned(),
             headers: Vec::new(),
@@ -108,5 +109,25 @@ impl Failure {
     pub fn with_response_message(mut self, message: String) -> Self {
         self.response_message = message;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expression_failure_says_expression_evaluation_failed_once() {
+        let error = EvalError::InvalidCast {
+            from: "System.String".into(),
+            to: "System.Int32".into(),
+        };
+
+        let failure = Failure::expression("set-header", &error);
+
+        assert_eq!(
+            failure.message,
+            "Expression evaluation failed. Unable to cast object of type 'System.String' to type 'System.Int32'."
+        );
     }
 }

@@ -17,6 +17,7 @@ const DECISIONS = {
   error: ['error', 'bad'],
   not_found: ['not found', 'muted'],
   body_refused: ['body refused', 'warn'],
+  bad_request: ['bad request', 'warn'],
 };
 
 export async function render(main) {
@@ -50,7 +51,10 @@ function countCards(recent) {
     ['Certificate refused', count('certificate_refused'), 'bad'],
     ['Key missing or invalid', count('key_missing') + count('key_invalid'), 'warn'],
     ['Rate limited', count('rate_limited'), 'warn'],
+    ['Denied by a policy', count('denied'), 'warn'],
     ['Errors', count('error'), 'bad'],
+    // The rest, so the cards add up to the total: no route, refused bodies, malformed requests.
+    ['Not found or malformed', count('not_found') + count('body_refused') + count('bad_request'), 'muted'],
   ];
   return cards.map(([label, value, kind]) =>
     h('div', { class: `counter ${value > 0 ? kind : 'muted'}` }, h('strong', {}, String(value)), h('span', {}, label)));

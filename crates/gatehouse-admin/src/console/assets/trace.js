@@ -76,8 +76,14 @@ function certificateCard(inbound) {
     return h('section', { class: 'card cert-card none', 'aria-label': 'Client certificate' },
       h('h3', {}, 'Client certificate'), h('p', {}, data.message || 'No client certificate was presented.'));
   }
+  // Dates only: whether the chain is trusted or revoked is the policies' verdict, shown in
+  // their steps below, so this badge never says more than "in date".
   const days = daysUntil(data.notAfter);
-  const validity = days < 0 ? badge('expired', 'bad') : days < 30 ? badge(`expires in ${days} days`, 'warn') : badge('valid', 'ok');
+  const early = new Date(data.notBefore).getTime() > Date.now();
+  const validity = early ? badge('not yet valid', 'bad')
+    : days < 0 ? badge('expired', 'bad')
+      : days < 30 ? badge(`in date, expires in ${days} days`, 'warn')
+        : badge('in date', 'ok');
   return h('section', { class: 'card cert-card', 'aria-label': 'Client certificate' },
     h('h3', {}, 'Client certificate ', validity),
     h('dl', {},
