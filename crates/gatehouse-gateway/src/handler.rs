@@ -219,9 +219,9 @@ impl Gateway {
         }
 
         let outcome = runtime::run(&pipeline, &mut exchange, &self.upstream, &self.services).await;
-        log_decision(&exchange, connection, &outcome, granted.as_ref());
-        self.recent
-            .record(completed_record(&parts, &exchange, connection, &outcome));
+        let record = completed_record(&parts, &exchange, connection, &outcome);
+        log_decision(&record, connection);
+        self.recent.record(record);
         self.respond(exchange)
     }
 
@@ -385,37 +385,19 @@ fn record_arrival(
     });
 }
 
-fn log_decision(
-    exchange: &Exchange,
-    connection: &Connection,
-    outcome: &Outcome,
-    granted: Option<&Granted>,
-) {
-    // The reason is built only for a subscriber that keeps the line.
-    if !tracing::enabled!(tracing::Level::INFO) {
-        return;
-    }
-    let resolved = exchange.resolved();
-    let status = exchange.response.status;
-    let (decision, reason) = match outcome {
-        Outcome::Failed(failure) => (failed(failure).label(), failure.reason.to_string()),
-        Outcome::Completed => {
-            let reason = exchange.response.reason_phrase();
-            let decision = Decision::of_completed(status, reason);
-            let reason = if status >= 400 { reason } else { "" };
-            (decision.label(), reason.to_owned())
-        }
-    };
+/// The access-log line of a request whose pipeline ran: its overview record, and the
+/// caller's address.
+fn log_decision(record: &RequestRecord, connection: &Connection) {
     tracing::info!(
-        api.id = resolved.api.as_ref().map(|a| &*a.id),
-        operation.id = resolved.operation.as_ref().map(|o| &*o.id),
-        subscription.id = granted.map(|g| &*g.subscription.id),
-        client.cert.thumbprint = connection.thumbprint(),
+        api.id = record.api_id.as_deref(),
+        operation.id = record.operation_id.as_deref(),
+        subscription.id = record.subscription_id.as_deref(),
+        client.cert.thumbprint = record.client_thumbprint.as_deref(),
         client.ip = &*connection.peer_ip,
-        status,
-        decision,
-        reason,
-        elapsed_us = u64::try_from(exchange.started().elapsed().as_micros()).unwrap_or(u64::MAX),
+        status = record.status,
+        decision = record.decision.label(),
+        reason = &*record.reason,
+        elapsed_us = record.elapsed_us,
         "request"
     );
 }
