@@ -42,16 +42,21 @@ def parse(argv):
 
 
 def main(argv):
-    settings = parse(argv)
+    return guarded("bench/run", _run, parse(argv))
+
+
+def guarded(name, run, settings):
+    """Runs `run(settings, processes)` and stops every process it started, also on failure
+    or Ctrl-C; failures are one line on stderr and exit status 1 (130 when interrupted)."""
     processes = procs.Processes(OUT / "processes")
     _stop_on_signals()
     try:
-        return _run(settings, processes)
+        return run(settings, processes)
     except (RuntimeError, checks.CheckFailed, subprocess.SubprocessError, OSError) as error:
-        print(f"bench/run: {error}", file=sys.stderr)
+        print(f"{name}: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("bench/run: interrupted; stopping what it started", file=sys.stderr)
+        print(f"{name}: interrupted; stopping what it started", file=sys.stderr)
         return 130
     finally:
         processes.stop_all()

@@ -9,10 +9,9 @@ request and the functions that allocate most; the full profile is in target/benc
 import argparse
 import shutil
 import subprocess
-import sys
 
-from . import certs, checks, procs, scenarios, servers
-from .main import OUT, _build, _check_ports, _ensure_tools, _stop_on_signals
+from . import certs, checks, scenarios, servers
+from .main import OUT, _build, _check_ports, _ensure_tools, guarded
 
 
 def parse(argv):
@@ -26,19 +25,7 @@ def parse(argv):
 
 
 def main(argv):
-    settings = parse(argv)
-    processes = procs.Processes(OUT / "processes")
-    _stop_on_signals()
-    try:
-        return _run(settings, processes)
-    except (RuntimeError, checks.CheckFailed, subprocess.SubprocessError, OSError) as error:
-        print(f"bench/profile: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("bench/profile: interrupted; stopping what it started", file=sys.stderr)
-        return 130
-    finally:
-        processes.stop_all()
+    return guarded("bench/profile", _run, parse(argv))
 
 
 def _run(settings, processes):

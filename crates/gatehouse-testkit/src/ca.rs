@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::pki::{openssl, thumbprint};
+use crate::pki::{openssl, request, str, thumbprint};
 use crate::{ClientCert, Pki};
 
 /// When every test CA starts and ends (openssl `ca` date format).
@@ -173,9 +173,9 @@ impl TestCa {
             "ca",
             "-batch",
             "-config",
-            s(&config)?,
+            str(&config)?,
             "-revoke",
-            s(&client.cert)?,
+            str(&client.cert)?,
         ])?;
         Ok(())
     }
@@ -191,10 +191,10 @@ impl TestCa {
             "ca",
             "-batch",
             "-config",
-            s(&config)?,
+            str(&config)?,
             "-gencrl",
             "-out",
-            s(&out)?,
+            str(&out)?,
         ])?;
         Ok(out)
     }
@@ -246,11 +246,18 @@ impl TestCa {
             "-notext",
             "-preserveDN",
             "-config",
-            s(&config)?,
+            str(&config)?,
         ];
-        args.extend(["-in", s(csr)?, "-out", s(out)?, "-extfile", s(extensions)?]);
+        args.extend([
+            "-in",
+            str(csr)?,
+            "-out",
+            str(out)?,
+            "-extfile",
+            str(extensions)?,
+        ]);
         if self_sign {
-            args.extend(["-selfsign", "-keyfile", s(&self.key)?]);
+            args.extend(["-selfsign", "-keyfile", str(&self.key)?]);
         }
         match dates {
             Some((start, end)) => args.extend(["-startdate", start, "-enddate", end]),
@@ -259,27 +266,6 @@ impl TestCa {
         openssl(&args)?;
         Ok(())
     }
-}
-
-/// A new EC P-256 key and a certificate request for `subject`.
-fn request(key: &Path, csr: &Path, subject: &str) -> Result<()> {
-    openssl(&[
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-utf8",
-        "-keyout",
-        s(key)?,
-        "-out",
-        s(csr)?,
-        "-subj",
-        subject,
-    ])?;
-    Ok(())
 }
 
 fn ca_extensions(dir: &Path) -> Result<PathBuf> {
@@ -314,8 +300,4 @@ fn ca_config(dir: &Path) -> String {
          organizationName = optional\norganizationalUnitName = optional\ncommonName = supplied\n\
          emailAddress = optional\n"
     )
-}
-
-fn s(path: &Path) -> Result<&str> {
-    path.to_str().context("temporary path is not UTF-8")
 }

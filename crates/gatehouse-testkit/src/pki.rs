@@ -80,21 +80,7 @@ impl Pki {
             self.path(name, "key"),
             self.path(name, "csr"),
         );
-        openssl(&[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            str(&key)?,
-            "-out",
-            str(&csr)?,
-            "-subj",
-            &format!("/CN={name}"),
-        ])?;
+        request(&key, &csr, &format!("/CN={name}"))?;
         self_sign_in_the_past(&csr, &key, &cert)?;
         self.finish(name, cert, key)
     }
@@ -277,6 +263,27 @@ pub(crate) fn openssl(args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-fn str(path: &Path) -> Result<&str> {
+pub(crate) fn str(path: &Path) -> Result<&str> {
     path.to_str().context("temporary path is not UTF-8")
+}
+
+/// A new EC P-256 key and a certificate request for `subject`.
+pub(crate) fn request(key: &Path, csr: &Path, subject: &str) -> Result<()> {
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-utf8",
+        "-keyout",
+        str(key)?,
+        "-out",
+        str(csr)?,
+        "-subj",
+        subject,
+    ])?;
+    Ok(())
 }

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use gatehouse_testkit::ClientCert;
 
 use crate::Setup;
-use crate::backend_mtls::{backend_entity, client_identity, route, s_server, signed_by_local_ca};
+use crate::backend_mtls::{assert_backend_sees_the_client_certificate, client_identity};
 
 /// The private key and the certificate of `client`'s PFX as the management API stores them:
 /// base64 of the PKCS#8 and of the certificate's DER.
@@ -82,18 +82,6 @@ fn an_uploaded_private_key_is_sealed_on_disk_and_still_presented_after_a_restart
         Ok(())
     })?;
 
-    let (cert, server_key) = signed_by_local_ca(&setup, setup.pki.dir(), "DNS:localhost")?;
-    let backend = s_server(&cert, &server_key, &client.cert)?;
-    backend_entity(&setup, "strict", backend.port, "localhost", None)?;
-    route(&setup, "strict", true)?;
-    let response = setup.gateway.call("/mtls/").send()?;
-    assert_eq!(response.status, 200, "{}", response.body);
-    assert!(
-        response
-            .body
-            .contains("Subject: CN=gatehouse-backend-client"),
-        "{}",
-        response.body
-    );
+    assert_backend_sees_the_client_certificate(&setup, &client)?;
     Ok(())
 }

@@ -160,15 +160,18 @@ pub(crate) fn client_identity(setup: &Setup) -> Result<ClientCert> {
     Ok(client)
 }
 
-#[test]
-fn the_backend_sees_gatehouses_client_certificate_and_refuses_calls_without_it() -> Result<()> {
-    let setup = Setup::start()?;
-    let client = client_identity(&setup)?;
-    let (cert, key) = signed_by_local_ca(&setup, setup.pki.dir(), "DNS:localhost")?;
+/// Starts an `openssl s_server -Verify` backend that trusts `client`, routes `/mtls/` to it
+/// presenting `client`, and checks the backend saw Gatehouse's certificate. The backend runs
+/// until the returned value is dropped.
+pub(crate) fn assert_backend_sees_the_client_certificate(
+    setup: &Setup,
+    client: &ClientCert,
+) -> Result<Backend> {
+    let (cert, key) = signed_by_local_ca(setup, setup.pki.dir(), "DNS:localhost")?;
     let backend = s_server(&cert, &key, &client.cert)?;
-    backend_entity(&setup, "strict", backend.port, "localhost", None)?;
+    backend_entity(setup, "strict", backend.port, "localhost", None)?;
 
-    route(&setup, "strict", true)?;
+    route(setup, "strict", true)?;
     let response = setup.gateway.call("/mtls/").send()?;
     assert_eq!(response.status, 200, "{}", response.body);
     assert!(
@@ -178,6 +181,14 @@ fn the_backend_sees_gatehouses_client_certificate_and_refuses_calls_without_it()
         "{}",
         response.body
     );
+    Ok(backend)
+}
+
+#[test]
+fn the_backend_sees_gatehouses_client_certificate_and_refuses_calls_without_it() -> Result<()> {
+    let setup = Setup::start()?;
+    let client = client_identity(&setup)?;
+    let _backend = assert_backend_sees_the_client_certificate(&setup, &client)?;
 
     route(&setup, "strict", false)?;
     let refused = setup.gateway.call("/mtls/").send()?;
