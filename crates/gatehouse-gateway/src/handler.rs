@@ -221,6 +221,7 @@ impl Gateway {
         let outcome = runtime::run(&pipeline, &mut exchange, &self.upstream, &self.services).await;
         let record = completed_record(&parts, &exchange, connection, &outcome);
         log_decision(&record, connection);
+        log_backend_failure(&record, &outcome);
         self.recent.record(record);
         self.respond(exchange)
     }
@@ -400,6 +401,22 @@ fn log_decision(record: &RequestRecord, connection: &Connection) {
         elapsed_us = record.elapsed_us,
         "request"
     );
+}
+
+/// Why the backend call failed, for the operator: the access line only says that it did.
+/// The message names hosts and causes ("Connection refused", a proxy's 407), no secrets.
+fn log_backend_failure(record: &RequestRecord, outcome: &Outcome) {
+    if let Outcome::Failed(failure) = outcome
+        && &*failure.source == "forward-request"
+    {
+        tracing::warn!(
+            api.id = record.api_id.as_deref(),
+            operation.id = record.operation_id.as_deref(),
+            reason = &*failure.reason,
+            error = &*failure.message,
+            "backend call failed"
+        );
+    }
 }
 
 /// What the overview shows of a request whose pipeline ran.

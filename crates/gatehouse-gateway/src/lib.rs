@@ -33,6 +33,7 @@ pub mod tls;
 pub mod traces;
 pub mod trust;
 pub mod upstream;
+mod upstream_proxy;
 mod upstream_tls;
 
 use thiserror::Error;

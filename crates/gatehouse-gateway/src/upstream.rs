@@ -8,18 +8,20 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use gatehouse_policy::runtime::{
-    Backend, BackendTls, Body, ClientIdentity, ForwardError, ForwardOptions, Request, Response,
+    Backend, BackendTls, Body, ClientIdentity, ForwardError, ForwardOptions, HttpProxy, Request,
+    Response,
 };
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::GatewayError;
 use crate::echo;
+use crate::upstream_proxy::{ProxyConnector, ProxyError};
 use crate::upstream_tls::RelaxedBackendVerifier;
 
 type ClientResult =
@@ -45,20 +47,41 @@ const HOP_BY_HOP: [HeaderName; 9] = [
 /// The HTTP client type, with its TLS connector.
 type HttpClient = Client<HttpsConnector<HttpConnector>, OutBody>;
 
-/// How many certificate-presenting or relaxed clients are kept before the cache starts over.
-const MAX_IDENTITY_CLIENTS: usize = 64;
+/// A client whose connections go through an HTTP proxy (`proxy`).
+type ProxiedClient = Client<HttpsConnector<ProxyConnector>, OutBody>;
 
-/// Which client: the certificate presented to the backend, and how its certificate is checked.
-type ClientKey = (Option<Arc<str>>, BackendTls);
+/// How many certificate-presenting, relaxed or proxied clients are kept before the cache
+/// starts over.
+const MAX_SPECIAL_CLIENTS: usize = 64;
+
+/// Which client: the certificate presented to the backend, how its certificate is checked,
+/// and the proxy in between.
+type ClientKey = (Option<Arc<str>>, BackendTls, Option<Arc<HttpProxy>>);
+
+/// A client made for one [`ClientKey`].
+#[derive(Clone, Debug)]
+enum SpecialClient {
+    Direct(HttpClient),
+    Proxied(ProxiedClient),
+}
+
+impl SpecialClient {
+    fn request(&self, request: http::Request<OutBody>) -> ResponseFuture {
+        match self {
+            Self::Direct(client) => client.request(request),
+            Self::Proxied(client) => client.request(request),
+        }
+    }
+}
 
 /// The backend caller: one connection pool for every API, and one more per client
-/// certificate policies present to backends (`authentication-certificate`) and per relaxed
-/// TLS setting of backend entities.
+/// certificate policies present to backends (`authentication-certificate`), per relaxed
+/// TLS setting of backend entities and per HTTP proxy (`proxy`).
 #[derive(Clone, Debug)]
 pub struct Upstream {
     client: HttpClient,
     roots: Arc<rustls::RootCertStore>,
-    with_identity: Arc<Mutex<HashMap<ClientKey, HttpClient>>>,
+    special: Arc<Mutex<HashMap<ClientKey, SpecialClient>>>,
 }
 
 impl Upstream {
@@ -75,34 +98,49 @@ impl Upstream {
         roots.add_parsable_certificates(native.certs);
         roots.add_parsable_certificates(extra_roots.iter().cloned());
         let roots = Arc::new(roots);
-        let client =
-            build_client(&roots, None, BackendTls::default()).map_err(GatewayError::Tls)?;
+        let tls = tls_config(&roots, None, BackendTls::default()).map_err(GatewayError::Tls)?;
+        let client = build_client(dialer(), tls);
         Ok(Self {
             client,
             roots,
-            with_identity: Arc::default(),
+            special: Arc::default(),
         })
     }
 
-    /// The client for `identity` and `tls`: the shared one without a certificate and with
-    /// full checks, else one made (once) for that combination.
-    fn client_for(
+    /// Sends `request` with the client `options` call for: the shared one without a
+    /// certificate, a proxy or relaxed checks, else one made (once) for that combination.
+    fn send(
         &self,
-        identity: Option<&Arc<ClientIdentity>>,
-        tls: BackendTls,
-    ) -> Result<HttpClient, ForwardError> {
-        if identity.is_none() && tls.is_strict() {
-            return Ok(self.client.clone());
+        request: http::Request<OutBody>,
+        options: &ForwardOptions,
+    ) -> Result<ResponseFuture, ForwardError> {
+        let identity = options.client_identity.as_ref();
+        if identity.is_none() && options.tls.is_strict() && options.proxy.is_none() {
+            return Ok(self.client.request(request));
         }
-        let key: ClientKey = (identity.map(|i| i.thumbprint.clone()), tls);
+        let key: ClientKey = (
+            identity.map(|i| i.thumbprint.clone()),
+            options.tls,
+            options.proxy.clone(),
+        );
+        let client = self.special_client(key, identity)?;
+        Ok(client.request(request))
+    }
+
+    fn special_client(
+        &self,
+        key: ClientKey,
+        identity: Option<&Arc<ClientIdentity>>,
+    ) -> Result<SpecialClient, ForwardError> {
         let mut clients = self
-            .with_identity
+            .special
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
-        let client = build_client(&self.roots, identity.map(|i| &**i), tls).map_err(|e| {
+        let (_, tls, proxy) = &key;
+        let config = tls_config(&self.roots, identity.map(|i| &**i), *tls).map_err(|e| {
             ForwardError::Connection(format!("the client certificate cannot be used: {e}"))
         })?;
         if !tls.is_strict() {
@@ -112,7 +150,14 @@ impl Upstream {
                 "calling a backend whose TLS certificate checks a backend entity turned off"
             );
         }
-        if clients.len() >= MAX_IDENTITY_CLIENTS {
+        let client = match proxy {
+            None => SpecialClient::Direct(build_client(dialer(), config)),
+            Some(proxy) => {
+                let connector = ProxyConnector::new(proxy.clone());
+                SpecialClient::Proxied(build_client(connector, config))
+            }
+        };
+        if clients.len() >= MAX_SPECIAL_CLIENTS {
             clients.clear();
         }
         clients.insert(key, client.clone());
@@ -124,16 +169,32 @@ impl Upstream {
         request: Request,
         options: &ForwardOptions,
     ) -> Result<Response, ForwardError> {
-        let outgoing = build_request(request)?;
+        let mut outgoing = build_request(request)?;
+        let plain_proxy = options
+            .proxy
+            .as_ref()
+            .filter(|_| outgoing.uri().scheme_str() == Some("http"));
+        if let Some(proxy) = plain_proxy {
+            authorize_plain_http(&mut outgoing, proxy);
+        }
         // Boxed with an explicit `Send` bound: without it the compiler cannot prove the
         // client's future `Send` for every lifetime of the boxed body error (rust#64552).
-        let client = self.client_for(options.client_identity.as_ref(), options.tls)?;
         let sending: Pin<Box<dyn Future<Output = ClientResult> + Send>> =
-            Box::pin(client.request(outgoing));
+            Box::pin(self.send(outgoing, options)?);
         let sent = tokio::time::timeout(options.timeout, sending).await;
         let answer = sent
             .map_err(|_| ForwardError::Timeout(options.timeout))?
             .map_err(|e| ForwardError::Connection(describe_client_error(&e)))?;
+
+        // A plain-HTTP proxy's 407 is about the gateway's credentials, not the caller's.
+        if let Some(proxy) = plain_proxy
+            && answer.status() == http::StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        {
+            let refused = ProxyError::AuthenticationRequired {
+                proxy: proxy.authority(),
+            };
+            return Err(ForwardError::Connection(refused.to_string()));
+        }
 
         let (parts, incoming) = answer.into_parts();
         let mut headers = parts.headers;
@@ -145,6 +206,21 @@ impl Upstream {
             headers,
             body: Body::Stream(body.boxed_unsync()),
         })
+    }
+}
+
+/// Adds the proxy's credentials to a plain-HTTP request, which the proxy reads. An
+/// `https://` request never gets them: the proxy had them in `CONNECT`, and inside the
+/// tunnel they would reach the backend.
+fn authorize_plain_http(request: &mut http::Request<OutBody>, proxy: &HttpProxy) {
+    let Some(credentials) = proxy.authorization() else {
+        return;
+    };
+    if let Ok(mut value) = HeaderValue::from_str(&credentials) {
+        value.set_sensitive(true);
+        request
+            .headers_mut()
+            .insert(header::PROXY_AUTHORIZATION, value);
     }
 }
 
@@ -182,13 +258,13 @@ impl Backend for Upstream {
     }
 }
 
-/// An HTTP(S) client trusting `roots` (with the checks `tls` keeps), presenting `identity`
-/// to backends that ask for a client certificate.
-fn build_client(
+/// The TLS settings for backends: trusting `roots` (with the checks `tls` keeps), presenting
+/// `identity` to backends that ask for a client certificate.
+fn tls_config(
     roots: &Arc<rustls::RootCertStore>,
     identity: Option<&ClientIdentity>,
     tls: BackendTls,
-) -> Result<HttpClient, String> {
+) -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -201,8 +277,8 @@ fn build_client(
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
     };
-    let tls = match identity {
-        None => builder.with_no_client_auth(),
+    match identity {
+        None => Ok(builder.with_no_client_auth()),
         Some(identity) => {
             let chain = identity
                 .chain
@@ -212,16 +288,39 @@ fn build_client(
             let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.key.to_vec()));
             builder
                 .with_client_auth_cert(chain, key)
-                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())
         }
-    };
+    }
+}
+
+/// The TCP dialler for direct connections; the TLS layer above it handles `https://`, so it
+/// must not refuse that scheme itself.
+fn dialer() -> HttpConnector {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http
+}
+
+/// A pooled HTTP(S) client dialling with `connector` and speaking TLS with `tls`.
+fn build_client<C>(connector: C, tls: rustls::ClientConfig) -> Client<HttpsConnector<C>, OutBody>
+where
+    C: tower_service::Service<http::Uri> + Clone + Send + Sync + 'static,
+    C::Response: hyper_util::client::legacy::connect::Connection
+        + hyper::rt::Read
+        + hyper::rt::Write
+        + Send
+        + Unpin
+        + 'static,
+    C::Future: Send + 'static,
+    C::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
         .enable_http2()
-        .build();
-    Ok(Client::builder(TokioExecutor::new()).build(connector))
+        .wrap_connector(connector);
+    Client::builder(TokioExecutor::new()).build(connector)
 }
 
 fn build_request(request: Request) -> Result<http::Request<OutBody>, ForwardError> {

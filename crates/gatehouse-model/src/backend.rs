@@ -80,9 +80,14 @@ impl BackendProperties {
         if !matches!(self.protocol.as_str(), "http" | "soap") {
             return Err(invalid("protocol", "must be http or soap"));
         }
+        if self.proxy.is_some() {
+            return Err(invalid(
+                "proxy",
+                "is not supported on backends yet: use the <proxy> policy instead",
+            ));
+        }
         let refused = [
             ("credentials", self.credentials.is_some()),
-            ("proxy", self.proxy.is_some()),
             ("properties", self.properties.is_some()),
         ];
         if let Some((name, _)) = refused.iter().find(|(_, present)| *present) {

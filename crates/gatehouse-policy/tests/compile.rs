@@ -36,7 +36,7 @@ fn an_expression_error_is_reported_where_it_is_even_after_entities() {
 
 #[test]
 fn several_problems_are_all_reported() {
-    let source = "<policies>\n<inbound>\n<set-status code=\"999\" reason=\"x\" />\n<set-header name=\"a b\"><value>v</value></set-header>\n<proxy url=\"http://proxy.local\" />\n</inbound>\n</policies>";
+    let source = "<policies>\n<inbound>\n<set-status code=\"999\" reason=\"x\" />\n<set-header name=\"a b\"><value>v</value></set-header>\n<proxy url=\"https://proxy.local\" />\n</inbound>\n</policies>";
 
     let errors = errors(source);
 
@@ -46,7 +46,7 @@ fn several_problems_are_all_reported() {
         "{errors:?}"
     );
     assert!(
-        errors[2].contains("not supported by Gatehouse yet"),
+        errors[2].contains("the proxy URL must start with http://"),
         "{errors:?}"
     );
 }

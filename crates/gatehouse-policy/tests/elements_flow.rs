@@ -357,3 +357,91 @@ fn a_named_value_holding_an_expression_becomes_one() {
         "get"
     );
 }
+
+#[test]
+fn proxy_sends_the_forwarded_request_through_the_proxy_and_keeps_its_password_out_of_traces() {
+    let env = Environment::new().with_named_value("proxy-password", "pr0xy-s3cret", true);
+    let gateway = TestGateway::with_env(env);
+    let inbound = r#"<proxy url="@("http://" + "10.1.2.3:3128")" username="gw" password="{{proxy-password}}" />"#;
+
+    let ran = gateway.run(&policy(inbound, "", ""), call());
+
+    assert_eq!(ran.status, 200, "{ran:?}");
+    let proxy = gateway.backend.received()[0]
+        .proxy
+        .clone()
+        .expect("sent through the proxy");
+    assert_eq!((proxy.host.as_str(), proxy.port), ("10.1.2.3", 3128));
+    assert_eq!(
+        proxy.authorization().as_deref(),
+        Some("Basic Z3c6cHIweHktczNjcmV0")
+    );
+    assert!(ran.sources("inbound").contains(&"proxy".to_owned()));
+    let trace = ran.trace.to_string();
+    assert!(
+        trace.contains("10.1.2.3:3128") && !trace.contains("pr0xy-s3cret"),
+        "{trace}"
+    );
+    assert!(!format!("{proxy:?}").contains("pr0xy-s3cret"));
+}
+
+#[test]
+fn send_request_takes_its_own_proxy_and_forward_request_none_without_the_policy() {
+    let gateway = TestGateway::default();
+    let inbound = r#"<send-request mode="new" response-variable-name="r"><set-url>http://side.example/x</set-url><proxy url="http://127.0.0.1:8888" /></send-request>"#;
+
+    gateway.run(&policy(inbound, "", ""), call());
+
+    let received = gateway.backend.received();
+    let side = received[0]
+        .proxy
+        .as_ref()
+        .expect("the side call uses its proxy");
+    assert_eq!((side.port, side.username.as_deref()), (8888, None));
+    assert_eq!(
+        received[1].proxy, None,
+        "the forwarded request has no proxy"
+    );
+}
+
+#[test]
+fn proxy_urls_other_than_plain_http_are_refused_when_saved_and_when_computed() {
+    let cases = [
+        (
+            r#"<proxy url="https://proxy.example:8443" />"#,
+            "must start with http://",
+        ),
+        (r#"<proxy url="http://proxy.example:0" />"#, "no valid port"),
+        (
+            r#"<proxy url="http://user:pw@proxy.example:8080" />"#,
+            "not in the URL",
+        ),
+        (
+            r#"<proxy url="http://proxy.example:8080/path" />"#,
+            "no path or query",
+        ),
+        (
+            r#"<proxy url="http://proxy.example:8080" password="x" />"#,
+            "no 'username'",
+        ),
+    ];
+    for (inbound, expected) in cases {
+        let errors = compile_document_with(
+            &policy(inbound, "", ""),
+            ScopeLevel::Api,
+            &Environment::new(),
+        )
+        .expect_err(inbound);
+        assert!(
+            errors[0].message.contains(expected),
+            "{inbound}: {errors:?}"
+        );
+    }
+
+    let computed = r#"<proxy url="@("ftp://" + "proxy.example")" />"#;
+    let gateway = TestGateway::default();
+    let ran = gateway.run(&policy(computed, "", ""), call());
+    assert_eq!(ran.status, 500);
+    assert_eq!(ran.reason_code(), Some("ExpressionValueEvaluationFailure"));
+    assert!(gateway.backend.received().is_empty(), "fails closed");
+}

@@ -566,10 +566,6 @@ const EXPRESSION_GAPS: &[(&str, &str)] = &[(
 /// docs/ROADMAP.md).
 const NOT_YET: &[(&str, &str)] = &[
     (
-        "apim-policies/policy-toolkit/proxy.xml",
-        "<proxy> (an HTTP proxy towards backends)",
-    ),
-    (
         "apim-policies/policy-toolkit/validate-jwt.xml",
         "<decryption-keys> of <validate-jwt> (encrypted tokens)",
     ),

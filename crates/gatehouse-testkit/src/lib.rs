@@ -12,6 +12,7 @@ mod curl;
 mod gateway;
 mod pki;
 mod policies;
+mod proxy;
 mod s_client;
 
 pub use backend::RecordingBackend;
@@ -21,4 +22,5 @@ pub use curl::{Curl, CurlResponse};
 pub use gateway::{GatewayProcess, write_secrets_key};
 pub use pki::{ClientCert, Pki};
 pub use policies::article_policy;
+pub use proxy::{ProxyRequest, TestProxy};
 pub use s_client::{Response as SClientResponse, SClient};

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use gatehouse_testkit::{GatewayProcess, RecordingBackend};
+use gatehouse_testkit::{GatewayProcess, RecordingBackend, TestProxy};
 use serde_json::json;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
@@ -244,5 +244,124 @@ fn a_caller_cannot_remove_or_shadow_headers_a_policy_sets() -> Result<()> {
     for smuggled in ["x_role", "client_cert", "x_arr_clientcert"] {
         assert!(headers.get(smuggled).is_none(), "{smuggled}: {headers}");
     }
+    Ok(())
+}
+
+// ----- the proxy policy -----
+
+/// Saves `<proxy>` with the given attributes as API `id`'s inbound policy, its password in a
+/// secret named value.
+fn route_through_proxy(gateway: &GatewayProcess, id: &str, proxy: &TestProxy) -> Result<()> {
+    let secret = json!({ "properties": { "displayName": "proxy-password", "value": PROXY_PASSWORD, "secret": true } });
+    let saved = gateway.admin("PUT", "/namedValues/proxy-password", Some(&secret))?;
+    anyhow::ensure!(saved.status < 300, "{}", saved.body);
+    let policy = format!(
+        r#"<policies><inbound><base /><proxy url="{}" username="gatehouse" password="{{{{proxy-password}}}}" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"#,
+        proxy.url()
+    );
+    let saved = gateway.admin(
+        "PUT",
+        &format!("/apis/{id}/policies/policy"),
+        Some(&json!({ "properties": { "format": "rawxml", "value": policy } })),
+    )?;
+    anyhow::ensure!(saved.status < 300, "{}", saved.body);
+    Ok(())
+}
+
+const PROXY_PASSWORD: &str = "proxy-pass-7c1d";
+
+/// `Basic base64("gatehouse:proxy-pass-7c1d")`.
+const PROXY_CREDENTIALS: &str = "Basic Z2F0ZWhvdXNlOnByb3h5LXBhc3MtN2MxZA==";
+
+#[test]
+fn a_plain_http_backend_is_called_through_the_proxy_with_its_credentials() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let gateway = GatewayProcess::start(Path::new(BINARY), &dir.path().join("data"))?;
+    let backend = RecordingBackend::start()?;
+    let proxy = TestProxy::start(Some(("gatehouse", PROXY_PASSWORD)))?;
+    add_api(
+        &gateway,
+        "viaproxy",
+        json!({ "path": "viaproxy", "serviceUrl": backend.url(), "subscriptionRequired": false }),
+        "/{item}",
+    )?;
+    route_through_proxy(&gateway, "viaproxy", &proxy)?;
+
+    let response = gateway.call("/viaproxy/books?page=2").send()?;
+
+    assert_eq!(response.status, 200, "{}\n{}", response.body, gateway.log());
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].method, "GET");
+    assert_eq!(seen[0].target, format!("{}/books?page=2", backend.url()));
+    assert_eq!(seen[0].authorization.as_deref(), Some(PROXY_CREDENTIALS));
+    let received = backend.received();
+    assert!(
+        received[0]["headers"].get("proxy-authorization").is_none(),
+        "{received:?}"
+    );
+    assert!(!gateway.log().contains(PROXY_PASSWORD));
+    Ok(())
+}
+
+#[test]
+fn an_https_backend_is_reached_through_a_connect_tunnel() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let gateway = GatewayProcess::start(Path::new(BINARY), &data)?;
+    let (_backend, port) = https_backend(&data, dir.path())?;
+    let proxy = TestProxy::start(Some(("gatehouse", PROXY_PASSWORD)))?;
+    add_api(
+        &gateway,
+        "tunnel",
+        json!({ "path": "tunnel", "serviceUrl": format!("https://localhost:{port}"), "subscriptionRequired": false }),
+        "/{file}",
+    )?;
+    route_through_proxy(&gateway, "tunnel", &proxy)?;
+
+    let response = gateway.call("/tunnel/hello.txt").send()?;
+
+    assert_eq!(response.status, 200, "{}\n{}", response.body, gateway.log());
+    assert_eq!(response.body, "hello over https\n");
+    let seen = proxy.seen();
+    assert_eq!(seen[0].method, "CONNECT");
+    assert_eq!(seen[0].target, format!("localhost:{port}"));
+    assert_eq!(seen[0].authorization.as_deref(), Some(PROXY_CREDENTIALS));
+    Ok(())
+}
+
+#[test]
+fn a_proxy_refusing_the_credentials_fails_the_call_and_says_so() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let gateway = GatewayProcess::start(Path::new(BINARY), &data)?;
+    let backend = RecordingBackend::start()?;
+    let (_https, port) = https_backend(&data, dir.path())?;
+    let proxy = TestProxy::start(Some(("gatehouse", "another-password")))?;
+    for (id, url) in [
+        ("plain", backend.url()),
+        ("tls", format!("https://localhost:{port}")),
+    ] {
+        add_api(
+            &gateway,
+            id,
+            json!({ "path": id, "serviceUrl": url, "subscriptionRequired": false }),
+            "/{file}",
+        )?;
+        route_through_proxy(&gateway, id, &proxy)?;
+    }
+
+    for path in ["/plain/x", "/tls/hello.txt"] {
+        let response = gateway.call(path).header("Ocp-Apim-Trace: true").send()?;
+
+        assert_eq!(response.status, 500, "{path}: {}", response.body);
+        assert!(!response.body.contains("hello"), "{}", response.body);
+    }
+    assert!(backend.received().is_empty());
+    assert!(
+        gateway.log().contains("refused the credentials (407"),
+        "{}",
+        gateway.log()
+    );
     Ok(())
 }

@@ -66,6 +66,7 @@ impl ForwardRequest {
         let options = ForwardOptions {
             client_identity: ex.client_identity.clone(),
             tls: ex.backend_tls,
+            proxy: ex.proxy.clone(),
             follow_redirects: false,
             ..self.options.clone()
         };

@@ -25,6 +25,7 @@ mod jwt;
 mod limit_concurrency;
 mod liquid;
 mod mock_response;
+mod proxy;
 mod quota;
 mod quota_by_key;
 mod rate_limit;
@@ -97,6 +98,7 @@ pub(crate) enum Action {
     Retry(Retry),
     ReturnResponse(ReturnResponse),
     RewriteUri(rewrite_uri::RewriteUri),
+    Proxy(proxy::Proxy),
     SendOneWayRequest(send_one_way_request::SendOneWayRequest),
     SendRequest(send_request::SendRequest),
     SetBackendService(set_backend_service::SetBackendService),
@@ -152,6 +154,7 @@ pub(crate) fn compile(
             Action::LimitConcurrency(limit_concurrency::compile(element, cx, section, path)?)
         }
         "mock-response" => Action::MockResponse(mock_response::compile(element, cx)?),
+        "proxy" => Action::Proxy(proxy::compile(element, cx)?),
         "quota" => Action::Quota(quota::compile(element, cx)?),
         "quota-by-key" => Action::QuotaByKey(quota_by_key::compile(element, cx)?),
         "rate-limit" => Action::RateLimit(rate_limit::compile(element, cx)?),
@@ -222,6 +225,7 @@ fn run_sync(
     let next = |result: Result<(), Failure>| result.map(|()| Flow::Next);
     match action {
         Action::AuthenticationBasic(a) => next(a.run(ex)),
+        Action::Proxy(a) => next(a.run(ex)),
         Action::AuthenticationCertificate(a) => next(a.run(ex)),
         Action::CacheLookupValue(a) => next(a.run(ex, services)),
         Action::CacheRemoveValue(a) => next(a.run(ex, services)),
@@ -345,6 +349,7 @@ fn collect_texts<'a>(action: &'a Action, out: &mut Vec<&'a Text>) {
         Action::Retry(a) => a.texts(out),
         Action::LimitConcurrency(a) => a.texts(out),
         Action::AuthenticationBasic(a) => a.texts(out),
+        Action::Proxy(a) => a.texts(out),
         Action::AuthenticationCertificate(a) => a.texts(out),
         _ => {}
     }

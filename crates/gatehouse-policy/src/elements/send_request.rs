@@ -15,6 +15,7 @@ use http::{HeaderMap, Method};
 use serde_json::json;
 
 use super::authentication_certificate::{self, AuthenticationCertificate};
+use super::proxy::{self, Proxy};
 use super::set_method::SetMethod;
 use super::{SetBody, SetHeader, set_body, set_header, set_method};
 use crate::compile::{Compiler, Text};
@@ -36,6 +37,7 @@ pub(crate) struct SendRequest {
     headers: Vec<SetHeader>,
     body: Option<SetBody>,
     certificate: Option<AuthenticationCertificate>,
+    proxy: Option<Proxy>,
 }
 
 /// A request built against the exchange, ready to send.
@@ -72,6 +74,7 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<SendRe
         headers: Vec::new(),
         body: None,
         certificate: None,
+        proxy: None,
     };
     parts(element, cx, &mut send, "send-request").then_some(send)
 }
@@ -93,6 +96,7 @@ pub(crate) fn parts(
             "authentication-certificate" => {
                 authentication_certificate::compile(child, cx).map(|c| send.certificate = Some(c))
             }
+            "proxy" => proxy::compile(child, cx).map(|p| send.proxy = Some(p)),
             other => {
                 refuse_child(child, cx, other, name);
                 None
@@ -127,6 +131,7 @@ impl SendRequest {
         self.headers.iter().for_each(|h| h.texts(out));
         self.body.iter().for_each(|b| b.texts(out));
         self.certificate.iter().for_each(|c| c.texts(out));
+        self.proxy.iter().for_each(|p| p.texts(out));
     }
 
     /// Whether the request starts as a copy of the current one (whose body must then be in
@@ -172,6 +177,9 @@ impl SendRequest {
         let mut options = self.options.clone();
         if let Some(certificate) = &self.certificate {
             options.client_identity = Some(certificate.resolve(ex)?);
+        }
+        if let Some(proxy) = &self.proxy {
+            options.proxy = Some(proxy.resolve(ex, source)?);
         }
         ex.record("send-request", || {
             json!({ "message": "Request is being sent.", "request": { "method": request.method.as_str(), "url": request.url.to_string() } })

@@ -111,6 +111,8 @@ pub struct Exchange {
     /// How the backend's TLS certificate is checked: the backend entity's settings after
     /// `set-backend-service backend-id`, strict otherwise.
     pub(crate) backend_tls: super::BackendTls,
+    /// The HTTP proxy `proxy` chose for `forward-request`.
+    pub(crate) proxy: Option<Arc<super::HttpProxy>>,
     /// The gateway's trust decisions about the caller's certificate; `None` verifies nothing.
     pub(crate) trust: Option<Arc<dyn super::CertificateTrust>>,
 }
@@ -150,6 +152,7 @@ impl Exchange {
             secrets: Arc::new([]),
             client_identity: None,
             backend_tls: super::BackendTls::default(),
+            proxy: None,
             trust: None,
         }
     }

@@ -16,7 +16,7 @@ mod trust;
 
 pub use backend::{
     Backend, BackendTls, ClientIdentity, DEFAULT_FORWARD_TIMEOUT, DEFAULT_SEND_TIMEOUT,
-    ForwardError, ForwardOptions,
+    ForwardError, ForwardOptions, HttpProxy,
 };
 pub use buffer::MAX_BUFFERED_BODY;
 pub use encoding::{decode_component, decode_path_segment, encode_component};

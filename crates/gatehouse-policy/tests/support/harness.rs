@@ -12,8 +12,8 @@ use gatehouse_expr::context::{
 use gatehouse_policy::compile::{Environment, ScopeLevel, compile_document_with};
 use gatehouse_policy::pipeline::Pipeline;
 use gatehouse_policy::runtime::{
-    self, Backend, Body, Caller, Exchange, Failure, ForwardError, ForwardOptions, ManualClock,
-    Outcome, Request, Resolved, Response, ResponseExample, Services, Url,
+    self, Backend, Body, Caller, Exchange, Failure, ForwardError, ForwardOptions, HttpProxy,
+    ManualClock, Outcome, Request, Resolved, Response, ResponseExample, Services, Url,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
@@ -26,6 +26,8 @@ pub struct Received {
     pub body: String,
     /// The thumbprint of the client certificate it was sent with, if any.
     pub certificate: Option<String>,
+    /// The HTTP proxy it was sent through, if any.
+    pub proxy: Option<HttpProxy>,
 }
 
 /// A canned answer.
@@ -90,6 +92,7 @@ impl FakeBackend {
                 .client_identity
                 .as_ref()
                 .map(|i| i.thumbprint.to_string()),
+            proxy: options.proxy.as_deref().cloned(),
         });
         let answer = lock(&self.answers)
             .pop_front()
