@@ -48,6 +48,7 @@ pub fn lint(text: &str) -> Vec<Warning> {
     thumbprint_literals(text, &mut warnings);
     thumbprint_comparisons(text, &mut warnings);
     status_without_return(text, &mut warnings);
+    jwt_that_refuses_everything(text, &mut warnings);
     warnings.sort_by_key(|w| (w.line, w.column));
     warnings
 }
@@ -233,6 +234,42 @@ fn status_without_return(text: &str, out: &mut Vec<Warning>) {
     }
 }
 
+/// `validate-jwt` with `<decryption-keys>`, no `<issuer-signing-keys>` and signed tokens
+/// required: the token inside an encrypted one is either signed (and no key can check it) or
+/// not (and refused), so every request fails. APIM accepts the document; it compiles here too.
+fn jwt_that_refuses_everything(text: &str, out: &mut Vec<Warning>) {
+    let (document, _) = crate::read(text);
+    let Some(root) = document.root() else {
+        return;
+    };
+    let mut found = Vec::new();
+    descendants(root, "validate-jwt", &mut found);
+    for jwt in found {
+        let has = |name: &str| jwt.elements().any(|e| e.name == name);
+        let unsigned_allowed = jwt
+            .attribute("require-signed-tokens")
+            .is_some_and(|a| a.value.text.trim().eq_ignore_ascii_case("false"));
+        if has("decryption-keys") && !has("issuer-signing-keys") && !unsigned_allowed {
+            let message = "validate-jwt decrypts tokens but has no <issuer-signing-keys> and requires signed tokens: every token will be refused; add the issuer's signing keys or set require-signed-tokens=\"false\"".to_owned();
+            out.push(Warning {
+                line: jwt.position.line,
+                column: jwt.position.column,
+                message,
+            });
+        }
+    }
+}
+
+/// Every element named `name` below `element`.
+fn descendants<'a>(element: &'a Element, name: &str, found: &mut Vec<&'a Element>) {
+    for child in element.elements() {
+        if child.name == name {
+            found.push(child);
+        }
+        descendants(child, name, found);
+    }
+}
+
 /// Calls `found` for each `set-status` statement in `block`, descending into `choose`.
 fn statuses(block: &Element, found: &mut dyn FnMut(&Element)) {
     for element in block.elements() {
@@ -288,6 +325,28 @@ mod tests {
         assert_eq!(messages(equals).len(), 1);
         let ignoring_case = r#"@(context.Request.Certificate.Thumbprint.Equals("abc", StringComparison.OrdinalIgnoreCase))"#;
         assert!(messages(ignoring_case).is_empty());
+    }
+
+    #[test]
+    fn a_decrypting_validate_jwt_without_signing_keys_is_flagged() {
+        let never = "<policies><inbound><choose><when condition=\"true\"><validate-jwt header-name=\"A\"><decryption-keys><key>dGVzdA==</key></decryption-keys></validate-jwt></when></choose></inbound></policies>";
+        let found = messages(never);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].2.contains("every token will be refused"),
+            "{found:?}"
+        );
+
+        let unsigned = never.replace(
+            "header-name=\"A\"",
+            "header-name=\"A\" require-signed-tokens=\"false\"",
+        );
+        assert!(messages(&unsigned).is_empty());
+        let signed = never.replace(
+            "</decryption-keys>",
+            "</decryption-keys><issuer-signing-keys><key>dGVzdA==</key></issuer-signing-keys>",
+        );
+        assert!(messages(&signed).is_empty());
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod forward_request;
 mod ip_filter;
 mod json_to_xml;
 mod jsonp;
+mod jwe;
 mod jwt;
 mod limit_concurrency;
 mod liquid;

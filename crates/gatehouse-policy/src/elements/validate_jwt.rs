@@ -5,7 +5,12 @@
 //!
 //! Keys are given in the policy: base64 symmetric keys, RSA keys as `n`/`e`, PEM public keys
 //! (RSA or EC), or `certificate-id` of an uploaded certificate. Gatehouse does not fetch keys:
-//! `<openid-config>` is refused, as are encrypted tokens (`<decryption-keys>`).
+//! `<openid-config>` is refused.
+//!
+//! Encrypted tokens (JWE) are decrypted with `<decryption-keys>` (base64 symmetric keys, or
+//! `certificate-id` of a certificate uploaded with its RSA private key; see `jwe.rs`). What
+//! they carry is then validated like any token: a nested signed token is checked against
+//! `<issuer-signing-keys>`, and bare claims count as an unsigned token.
 
 use std::sync::Arc;
 
@@ -14,6 +19,7 @@ use gatehouse_expr::context::Str;
 use gatehouse_expr::{Host, Jwt, Value};
 use serde_json::json;
 
+use super::jwe::{self, DecryptionKey, DecryptionMaterial, JweError};
 use super::jwt::{self, Material, Signature, SigningKey, Token};
 use crate::compile::{Compiler, Text};
 use crate::reader::{Code, Element};
@@ -33,6 +39,7 @@ pub(crate) struct ValidateJwt {
     skew: i64,
     output: Option<Str>,
     keys: Vec<SigningKey>,
+    decryption: Vec<DecryptionKey>,
     audiences: Vec<String>,
     issuers: Vec<String>,
     claims: Vec<Claim>,
@@ -73,6 +80,7 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<Valida
             .attribute("output-token-variable-name")
             .map(|a| a.value.text.trim().into()),
         keys: Vec::new(),
+        decryption: Vec::new(),
         audiences: Vec::new(),
         issuers: Vec::new(),
         claims: Vec::new(),
@@ -80,13 +88,16 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<Valida
     for child in element.elements() {
         match child.name.as_str() {
             "issuer-signing-keys" => policy.keys = keys(child, cx)?,
+            "decryption-keys" => policy.decryption = decryption_keys(child, cx)?,
             "audiences" => policy.audiences = literals(child, cx)?,
             "issuers" => policy.issuers = literals(child, cx)?,
             "required-claims" => policy.claims = claims(child, cx)?,
             _ => {}
         }
     }
-    if policy.require_signed && policy.keys.is_empty() {
+    // With decryption keys and no signing keys only unsigned inner tokens could pass, which
+    // `require-signed-tokens` refuses: APIM accepts such a document, so only `lint` warns.
+    if policy.require_signed && policy.keys.is_empty() && policy.decryption.is_empty() {
         let message = "<validate-jwt> needs <issuer-signing-keys> to check signatures (Gatehouse does not fetch keys)";
         cx.error(element.position, Code::MissingAttribute, message);
         return None;
@@ -94,16 +105,13 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<Valida
     Some(policy)
 }
 
-/// Refuses what would need fetching keys or decrypting tokens.
+/// Refuses what would need fetching keys.
 fn refuse_fetching(element: &Element, cx: &mut Compiler<'_>) -> Option<()> {
     let mut refused = false;
     for child in element.elements() {
         let message = match child.name.as_str() {
             "openid-config" => {
                 "<openid-config> of <validate-jwt> is not supported by this gateway: it needs fetching OpenID configuration and keys from the network; give the keys in <issuer-signing-keys>"
-            }
-            "decryption-keys" => {
-                "<decryption-keys> of <validate-jwt> is not supported by Gatehouse yet: encrypted tokens (JWE) are refused"
             }
             "issuer-signing-tokens" => {
                 "<issuer-signing-tokens> of <validate-jwt> is not supported by Gatehouse yet"
@@ -219,6 +227,64 @@ fn signing_key(key: &Element, cx: &mut Compiler<'_>) -> Option<SigningKey> {
     Some(SigningKey { id, material })
 }
 
+fn decryption_keys(list: &Element, cx: &mut Compiler<'_>) -> Option<Vec<DecryptionKey>> {
+    list.elements().map(|key| decryption_key(key, cx)).collect()
+}
+
+/// A base64 symmetric key (`dir`, AES key wrap), or the RSA private key of an uploaded
+/// certificate (RSA-OAEP). The schema already refuses a public key (`n`/`e`) here.
+fn decryption_key(key: &Element, cx: &mut Compiler<'_>) -> Option<DecryptionKey> {
+    let id = key.attribute("id").map(|a| a.value.text.trim().to_owned());
+    let invalid = |cx: &mut Compiler<'_>, what: String| {
+        let message = format!("decryption key: {what}");
+        cx.error(key.position, Code::InvalidValue, message);
+        None
+    };
+    let material = if let Some(certificate) = key.attribute("certificate-id") {
+        let cid = certificate.value.text.trim();
+        let Some(identity) = cx.env.client_identity(cid) else {
+            return invalid(
+                cx,
+                format!(
+                    "certificate '{cid}' is not an uploaded certificate with a private key (upload a PFX to /certificates/{cid})"
+                ),
+            );
+        };
+        match DecryptionMaterial::rsa_from_pkcs8(&identity.key) {
+            Ok(material) => material,
+            Err(()) => {
+                return invalid(
+                    cx,
+                    format!(
+                        "certificate '{cid}' has no RSA private key, which RSA-OAEP decryption needs"
+                    ),
+                );
+            }
+        }
+    } else {
+        let text = cx.content(key)?;
+        let decoded = text
+            .literal()
+            .map(str::trim)
+            .and_then(|literal| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(literal)
+                    .ok()
+            })
+            .filter(|secret| !secret.is_empty());
+        match decoded {
+            Some(secret) => DecryptionMaterial::Symmetric(secret),
+            None => {
+                return invalid(
+                    cx,
+                    "a symmetric key must be base64 text or a named value".to_owned(),
+                );
+            }
+        }
+    };
+    Some(DecryptionKey { id, material })
+}
+
 fn claims(list: &Element, cx: &mut Compiler<'_>) -> Option<Vec<Claim>> {
     let mut claims = Vec::new();
     for claim in list.elements() {
@@ -255,6 +321,7 @@ impl ValidateJwt {
 
     pub(crate) fn run(&self, ex: &mut Exchange) -> Result<(), Failure> {
         let raw = self.token(ex)?;
+        let raw = self.decrypted(ex, raw)?;
         let token = jwt::decode(&raw)
             .map_err(|e| self.refuse(ex, "JwtInvalid", format!("JWT is not well formed: {e}.")))?;
         self.check_signature(ex, &token)?;
@@ -307,6 +374,50 @@ impl ValidateJwt {
             }
             (None, _) => Ok(value.to_owned()),
         }
+    }
+
+    /// `raw` itself when it is not encrypted; else what it carries: the nested token, or its
+    /// bare claims as an unsigned token (which `require-signed-tokens` then refuses).
+    fn decrypted(&self, ex: &Exchange, raw: String) -> Result<String, Failure> {
+        if !jwe::is_encrypted(&raw) {
+            return Ok(raw);
+        }
+        if self.decryption.is_empty() {
+            let message =
+                "The token is encrypted and no decryption keys are configured. Access denied.";
+            return Err(self.refuse(ex, "JwtInvalid", message.into()));
+        }
+        let plaintext = jwe::decrypt(&raw, &self.decryption).map_err(|error| {
+            let message = match error {
+                JweError::Malformed(what) => format!("JWT is not well formed: {what}."),
+                JweError::Unsupported(what) => {
+                    format!("The token cannot be decrypted: {what}. Access denied.")
+                }
+                JweError::NoKey(alg) => format!(
+                    "No configured decryption key fits the token (alg {alg}). Access denied."
+                ),
+                JweError::Undecryptable => {
+                    "The token could not be decrypted with the configured keys. Access denied."
+                        .to_owned()
+                }
+            };
+            self.refuse(ex, "JwtInvalid", message)
+        })?;
+        ex.record(
+            "validate-jwt",
+            || json!({ "message": "The encrypted token was decrypted." }),
+        );
+        let text = String::from_utf8(plaintext).map_err(|_| {
+            self.refuse(
+                ex,
+                "JwtInvalid",
+                "The decrypted token is not text. Access denied.".into(),
+            )
+        })?;
+        if text.trim_start().starts_with('{') {
+            return Ok(jwt::unsigned(text.trim()));
+        }
+        Ok(text.trim().to_owned())
     }
 
     fn check_signature(&self, ex: &Exchange, token: &Token) -> Result<(), Failure> {
