@@ -24,7 +24,7 @@ pub struct GatewayProcess {
     pub gateway_url: String,
     /// `https://localhost:PORT`, the management API.
     pub admin_url: String,
-    /// The demo subscription's key, from the banner's curl line.
+    /// The demo subscription's primary key when it is active, read through the management API.
     pub demo_key: Option<String>,
     /// Everything the binary printed on standard output.
     pub banner: String,
@@ -77,19 +77,28 @@ impl GatewayProcess {
         };
         let gateway_url = url("Gateway:").context("no gateway URL in the banner")?;
         let admin_url = url("Management API:").context("no management URL in the banner")?;
-        let demo_key = banner
-            .split("Ocp-Apim-Subscription-Key: ")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .map(str::to_owned);
-        Ok(Self {
+        let mut gateway = Self {
             child,
             data_dir: data_dir.to_owned(),
             gateway_url,
             admin_url,
-            demo_key,
+            demo_key: None,
             banner,
-        })
+        };
+        gateway.demo_key = gateway.active_demo_key()?;
+        Ok(gateway)
+    }
+
+    /// The demo subscription's primary key, read through the management API (the banner
+    /// shows it on the first start only); `None` when there is no active demo subscription.
+    fn active_demo_key(&self) -> Result<Option<String>> {
+        let demo = self.admin("GET", "/subscriptions/demo", None)?;
+        if demo.status != 200 || demo.json()?["properties"]["state"] != "active" {
+            return Ok(None);
+        }
+        let secrets = self.admin("POST", "/subscriptions/demo/listSecrets", None)?;
+        let key = secrets.json()?["primaryKey"].as_str().map(str::to_owned);
+        Ok(key)
     }
 
     /// The local CA certificate clients trust.

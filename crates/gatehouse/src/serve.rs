@@ -214,6 +214,9 @@ fn public_url(addr: SocketAddr) -> String {
     }
 }
 
+/// What the operator needs to start: addresses, files, and a first call. The demo key is
+/// shown on the first start only, when it was just made: later starts print a call that reads
+/// it through the management API, so a service manager keeping standard output keeps no key.
 async fn print_banner(
     addrs: (SocketAddr, SocketAddr),
     data: &DataDir,
@@ -229,6 +232,7 @@ async fn print_banner(
         })
         .await;
     let gateway = public_url(addrs.0);
+    let admin = public_url(addrs.1);
     let ca = data.ca_cert();
     println!(
         "Gatehouse is running{}.",
@@ -239,30 +243,43 @@ async fn print_banner(
         }
     );
     println!("  Gateway:         {gateway}/  (asks callers for a client certificate)");
-    println!(
-        "  Management API:  {}/  (Authorization: Bearer <admin token>)",
-        public_url(addrs.1)
-    );
-    println!(
-        "  Console:         {}/console/  (sign in with the admin token)",
-        public_url(addrs.1)
-    );
+    println!("  Management API:  {admin}/  (Authorization: Bearer <admin token>)");
+    println!("  Console:         {admin}/console/  (sign in with the admin token)");
     println!("  Admin token:     {}", data.admin_token().display());
     println!(
         "  CA certificate:  {}  (clients verify the gateway with it)",
         ca.display()
     );
     println!("  Data directory:  {}", data.root().display());
-    if let Some(key) = demo_key {
-        println!();
-        println!("Call the Echo API with the demo subscription:");
-        println!(
-            "  curl --cacert {} -H \"Ocp-Apim-Subscription-Key: {key}\" \"{gateway}/echo/resource?param1=sample\"",
-            ca.display()
-        );
+    match demo_key {
+        Some(key) if first => {
+            println!();
+            println!("Call the Echo API with the demo subscription:");
+            println!(
+                "  curl --cacert {} -H \"Ocp-Apim-Subscription-Key: {key}\" \"{gateway}/echo/resource?param1=sample\"",
+                ca.display()
+            );
+        }
+        Some(_) => {
+            println!();
+            println!(
+                "Call the Echo API with the demo subscription (its key read through the management API):"
+            );
+            println!(
+                "  \"{}\" call \"{gateway}/echo/resource?param1=sample\" --key-from demo --data-dir \"{}\" --admin-url {admin}",
+                program().display(),
+                data.root().display()
+            );
+        }
+        None => {}
     }
     println!();
     println!("Press Ctrl-C to stop.");
+}
+
+/// This program as it can be run again: its own path, else its name.
+fn program() -> std::path::PathBuf {
+    std::env::current_exe().unwrap_or_else(|_| "gatehouse".into())
 }
 
 fn init_logging(format: LogFormat) {

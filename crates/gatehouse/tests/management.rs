@@ -1,5 +1,6 @@
 //! The management API over real HTTPS: uploads in every format, refusals that change nothing,
-//! subscription scopes and states, and the banner's curl line.
+//! subscription scopes and states, and the banner's first call (a curl line with the demo key
+//! on the first start, a `gatehouse call` that reads it later).
 
 use std::path::Path;
 use std::process::Command;
@@ -52,6 +53,39 @@ fn the_banners_curl_line_works_as_pasted() -> Result<()> {
     let body: Value = serde_json::from_slice(&output.stdout)?;
     assert_eq!(body["method"], "GET", "{line}");
     assert_eq!(body["query"]["param1"], "sample");
+    Ok(())
+}
+
+#[test]
+fn later_starts_print_a_call_that_reads_the_key_instead_of_the_key() -> Result<()> {
+    let (dir, gateway) = start()?;
+    let key = gateway
+        .demo_key
+        .clone()
+        .expect("an active demo subscription");
+    gateway.stop()?;
+
+    let restarted = GatewayProcess::start(Path::new(BINARY), &dir.path().join("data"))?;
+    let line = restarted
+        .banner
+        .lines()
+        .find(|l| l.contains(" call "))
+        .expect("a call line")
+        .trim()
+        .to_owned();
+
+    assert!(!restarted.banner.contains(&key), "{}", restarted.banner);
+    let output = Command::new("sh").args(["-c", &line]).output()?;
+    assert!(
+        output.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8(output.stdout)?;
+    let (head, body) = printed.split_once("\n\n").expect("a head and a body");
+    assert!(head.starts_with("HTTP/1.1 200"), "{printed}");
+    let body: Value = serde_json::from_str(body)?;
+    assert_eq!(body["query"]["param1"], "sample", "{line}");
     Ok(())
 }
 
