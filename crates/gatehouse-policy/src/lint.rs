@@ -49,6 +49,7 @@ pub fn lint(text: &str) -> Vec<Warning> {
     thumbprint_comparisons(text, &mut warnings);
     status_without_return(text, &mut warnings);
     jwt_that_refuses_everything(text, &mut warnings);
+    literal_credentials(text, &mut warnings);
     warnings.sort_by_key(|w| (w.line, w.column));
     warnings
 }
@@ -260,6 +261,43 @@ fn jwt_that_refuses_everything(text: &str, out: &mut Vec<Warning>) {
     }
 }
 
+/// Elements whose `password` is a credential for another system.
+const CREDENTIAL_HOLDERS: [&str; 3] = [
+    "authentication-basic",
+    "authentication-certificate",
+    "proxy",
+];
+
+/// A password written into the document itself: the document is stored and shown as it is,
+/// while a secret named value (`{{name}}`) is sealed at rest and masked everywhere.
+fn literal_credentials(text: &str, out: &mut Vec<Warning>) {
+    let (document, _) = crate::read(text);
+    let Some(root) = document.root() else {
+        return;
+    };
+    for name in CREDENTIAL_HOLDERS {
+        let mut found = Vec::new();
+        descendants(root, name, &mut found);
+        for element in found {
+            let Some(password) = element.attribute("password") else {
+                continue;
+            };
+            let value = password.value.text.trim();
+            if value.is_empty() || value.starts_with("{{") || value.starts_with('@') {
+                continue;
+            }
+            let message = format!(
+                "the password of <{name}> is written in the policy, which is stored in the clear: put it in a secret named value and write {{{{name}}}}"
+            );
+            out.push(Warning {
+                line: password.value.position.line,
+                column: password.value.position.column,
+                message,
+            });
+        }
+    }
+}
+
 /// Every element named `name` below `element`.
 fn descendants<'a>(element: &'a Element, name: &str, found: &mut Vec<&'a Element>) {
     for child in element.elements() {
@@ -347,6 +385,23 @@ mod tests {
             "</decryption-keys><issuer-signing-keys><key>dGVzdA==</key></issuer-signing-keys>",
         );
         assert!(messages(&signed).is_empty());
+    }
+
+    #[test]
+    fn passwords_written_in_the_document_are_flagged_and_named_values_are_not() {
+        let literal = r#"<policies><inbound><proxy url="http://p:1" username="u" password="secret123" /><authentication-basic username="a" password="{{basic-password}}" /><send-request mode="new"><set-url>http://x</set-url><authentication-certificate body="@(x)" password="pfx-pass" /></send-request></inbound></policies>"#;
+
+        let found = messages(literal);
+
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().any(|f| f.2.contains("<proxy>")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|f| f.2.contains("<authentication-certificate>")),
+            "{found:?}"
+        );
+        assert!(found.iter().all(|f| f.2.contains("secret named value")));
     }
 
     #[test]
