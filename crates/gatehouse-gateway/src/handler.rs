@@ -67,6 +67,8 @@ pub(crate) enum Refusal {
     AmbiguousHost,
     /// A dot segment or a malformed percent-escape in the path (400).
     UnsafePath,
+    /// A header block over the limit (431).
+    HeadersTooLarge,
 }
 
 impl Gateway {
@@ -507,6 +509,7 @@ fn refuse(
             "unsafe_path",
             "Bad request: the path has a '.' or '..' segment (possibly percent-encoded) or a malformed percent-escape",
         ),
+        Refusal::HeadersTooLarge => (431, "headers_too_large", "Request header fields too large"),
     };
     tracing::info!(
         method = %parts.method,
@@ -545,7 +548,7 @@ impl Refusal {
             Self::KeyInvalid => Decision::KeyInvalid,
             Self::BodyTooLarge | Self::BodyUnreadable => Decision::BodyRefused,
             Self::Misdirected | Self::ForwardedCertificateInvalid => Decision::CertificateRefused,
-            Self::AmbiguousHost | Self::UnsafePath => Decision::BadRequest,
+            Self::AmbiguousHost | Self::UnsafePath | Self::HeadersTooLarge => Decision::BadRequest,
         }
     }
 }

@@ -1,23 +1,45 @@
-//! Requests refused before anything reads them: an ambiguous `Host`, and paths that could
-//! mean one thing to the router and another to the backend.
+//! Requests refused before anything reads them: an ambiguous `Host`, paths that could mean
+//! one thing to the router and another to the backend, and heads over the size limits.
 //!
 //! The router matches the path as sent, and the backend receives it below the API's service
 //! URL. A `..` segment (or `%2e%2e`, or one hidden behind an encoded `/` or `\`) would let a
 //! caller match an operation with a lax policy and reach another one, or leave the service
 //! URL's base path, once the backend resolves it. Refusing such paths closes the whole class;
 //! rewriting them would route a different request than the one the caller sent.
+//!
+//! The header-block limit is checked here, not left to the HTTP libraries, so callers get the
+//! same 431 over HTTP/1.1 and HTTP/2. (A request target over 65,534 bytes cannot even be
+//! represented by the `http` crate: HTTP/1.1 callers get hyper's 414, HTTP/2 ones a reset.)
 
 use http::header::HOST;
 
 use crate::handler::Refusal;
 
-/// Refuses a request whose `Host` or path cannot be taken at face value.
+/// The largest header block answered, counted as HTTP/2 counts it (name, value and 32 bytes
+/// per field).
+pub(crate) const MAX_HEADER_BLOCK: usize = 64 * 1024;
+
+/// The longest request target the `http` crate represents.
+const MAX_URI_LEN: usize = 65_534;
+
+/// How much an HTTP/2 header block may hold before the library refuses the stream itself:
+/// room for a target and a header block at their limits, so the handler can answer them.
+pub(crate) const H2_MAX_HEADER_LIST: u32 = 160 * 1024;
+
+const _: () = assert!(H2_MAX_HEADER_LIST as usize > MAX_URI_LEN + MAX_HEADER_BLOCK);
+
+/// Refuses a request whose head is too large or whose `Host` or path cannot be taken at
+/// face value.
 ///
 /// # Errors
+/// [`Refusal::HeadersTooLarge`] over the limit above;
 /// [`Refusal::AmbiguousHost`] for an HTTP/1.1 request without exactly one `Host`, or any
 /// request with several; [`Refusal::UnsafePath`] for a dot segment or a malformed
 /// percent-escape in the path.
 pub(crate) fn check(parts: &http::request::Parts) -> Result<(), Refusal> {
+    if header_block_size(&parts.headers) > MAX_HEADER_BLOCK {
+        return Err(Refusal::HeadersTooLarge);
+    }
     let hosts = parts.headers.get_all(HOST).iter().count();
     let needs_host = parts.version == http::Version::HTTP_11;
     if hosts > 1 || (needs_host && hosts == 0) {
@@ -27,6 +49,14 @@ pub(crate) fn check(parts: &http::request::Parts) -> Result<(), Refusal> {
         return Err(Refusal::UnsafePath);
     }
     Ok(())
+}
+
+/// The size of `headers` as HTTP/2's `SETTINGS_MAX_HEADER_LIST_SIZE` counts it.
+fn header_block_size(headers: &http::HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 32)
+        .sum()
 }
 
 /// Whether no segment of `path`, split at `/` and `\` after percent-decoding, is `.` or
@@ -71,6 +101,29 @@ fn hex(digit: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn head(target: &str, headers: &[(&str, String)]) -> http::request::Parts {
+        let mut request = http::Request::builder()
+            .uri(target)
+            .version(http::Version::HTTP_2);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn a_header_block_over_the_limit_gets_431_counted_as_http2_counts_it() {
+        let fields = |count: usize| -> Vec<(&str, String)> {
+            (0..count).map(|_| ("x-a", "b".repeat(1000))).collect()
+        };
+        // Each field counts 3 + 1000 + 32 = 1035 bytes: 63 fit in 64 KiB, 64 do not.
+        assert!(check(&head("/", &fields(63))).is_ok());
+        assert!(matches!(
+            check(&head("/", &fields(64))),
+            Err(Refusal::HeadersTooLarge)
+        ));
+    }
 
     #[test]
     fn ordinary_paths_pass() {

@@ -163,6 +163,8 @@ async fn serve_with<H, F, S, B>(
     http.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
+    http.http2()
+        .max_header_list_size(crate::malformed::H2_MAX_HEADER_LIST);
     let (http, on_connection) = (Arc::new(http), Arc::new(on_connection));
     let handshake = Arc::new(handshake);
     tokio::pin!(shutdown);
