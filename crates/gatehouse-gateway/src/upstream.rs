@@ -19,6 +19,7 @@ use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::GatewayError;
+use crate::direct::Direct;
 use crate::echo;
 use crate::upstream_tls::RelaxedBackendVerifier;
 
@@ -57,6 +58,8 @@ type ClientKey = (Option<Arc<str>>, BackendTls);
 #[derive(Clone, Debug)]
 pub struct Upstream {
     client: HttpClient,
+    /// The common case (no client certificate, strict TLS checks) takes this leaner path.
+    direct: Direct,
     roots: Arc<rustls::RootCertStore>,
     with_identity: Arc<Mutex<HashMap<ClientKey, HttpClient>>>,
 }
@@ -77,8 +80,11 @@ impl Upstream {
         let roots = Arc::new(roots);
         let client =
             build_client(&roots, None, BackendTls::default()).map_err(GatewayError::Tls)?;
+        let connector =
+            build_connector(&roots, None, BackendTls::default()).map_err(GatewayError::Tls)?;
         Ok(Self {
             client,
+            direct: Direct::new(connector),
             roots,
             with_identity: Arc::default(),
         })
@@ -125,6 +131,13 @@ impl Upstream {
         options: &ForwardOptions,
     ) -> Result<Response, ForwardError> {
         let outgoing = build_request(request)?;
+        if takes_direct_path(options) {
+            let sent = tokio::time::timeout(options.timeout, self.direct.send(outgoing)).await;
+            let answer = sent
+                .map_err(|_| ForwardError::Timeout(options.timeout))?
+                .map_err(ForwardError::Connection)?;
+            return Ok(into_response(answer));
+        }
         // Boxed with an explicit `Send` bound: without it the compiler cannot prove the
         // client's future `Send` for every lifetime of the boxed body error (rust#64552).
         let client = self.client_for(options.client_identity.as_ref(), options.tls)?;
@@ -134,17 +147,31 @@ impl Upstream {
         let answer = sent
             .map_err(|_| ForwardError::Timeout(options.timeout))?
             .map_err(|e| ForwardError::Connection(describe_client_error(&e)))?;
+        Ok(into_response(answer))
+    }
+}
 
-        let (parts, incoming) = answer.into_parts();
-        let mut headers = parts.headers;
-        strip_hop_by_hop(&mut headers);
-        let body = incoming.map_err(|e| Box::new(e) as gatehouse_policy::runtime::BoxError);
-        Ok(Response {
-            status: parts.status.as_u16(),
-            reason: None,
-            headers,
-            body: Body::Stream(body.boxed_unsync()),
-        })
+/// Whether a call can take [`Direct`]: it presents no client certificate and checks the
+/// backend's certificate fully. (A forward proxy, when there is one, would need the pooled
+/// client too.)
+fn takes_direct_path(options: &ForwardOptions) -> bool {
+    options.client_identity.is_none() && options.tls.is_strict()
+}
+
+/// A backend's response as the pipeline sees it, without its hop-by-hop headers.
+fn into_response<B>(answer: http::Response<B>) -> Response
+where
+    B: http_body::Body<Data = Bytes, Error = hyper::Error> + Send + 'static,
+{
+    let (parts, incoming) = answer.into_parts();
+    let mut headers = parts.headers;
+    strip_hop_by_hop(&mut headers);
+    let body = incoming.map_err(|e| Box::new(e) as gatehouse_policy::runtime::BoxError);
+    Response {
+        status: parts.status.as_u16(),
+        reason: None,
+        headers,
+        body: Body::Stream(body.boxed_unsync()),
     }
 }
 
@@ -189,6 +216,16 @@ fn build_client(
     identity: Option<&ClientIdentity>,
     tls: BackendTls,
 ) -> Result<HttpClient, String> {
+    let connector = build_connector(roots, identity, tls)?;
+    Ok(Client::builder(TokioExecutor::new()).build(connector))
+}
+
+/// The connector behind [`build_client`]: TCP, and TLS with ALPN offering h2 and http/1.1.
+pub(crate) fn build_connector(
+    roots: &Arc<rustls::RootCertStore>,
+    identity: Option<&ClientIdentity>,
+    tls: BackendTls,
+) -> Result<HttpsConnector<HttpConnector>, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -215,13 +252,12 @@ fn build_client(
                 .map_err(|e| e.to_string())?
         }
     };
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
         .enable_http2()
-        .build();
-    Ok(Client::builder(TokioExecutor::new()).build(connector))
+        .build())
 }
 
 fn build_request(request: Request) -> Result<http::Request<OutBody>, ForwardError> {
