@@ -30,8 +30,9 @@ type ClientResult =
 type OutBody =
     http_body_util::combinators::UnsyncBoxBody<Bytes, gatehouse_policy::runtime::BoxError>;
 
-/// Headers that describe one hop and are never forwarded (RFC 9110 section 7.6.1).
-const HOP_BY_HOP: [HeaderName; 9] = [
+/// Headers that describe one hop and are never forwarded (RFC 9110 section 7.6.1). A
+/// static: a `const` array of header names is built and dropped again wherever it is used.
+static HOP_BY_HOP: [HeaderName; 9] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     header::PROXY_AUTHENTICATE,
