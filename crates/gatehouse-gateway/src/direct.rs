@@ -302,6 +302,12 @@ impl Relay {
         self.state.store(HELD, Ordering::SeqCst);
     }
 
+    /// Lets go of the last task's waker while the connection is idle in the pool: a waker
+    /// keeps its task's memory allocated after the task has finished.
+    fn forget_task(&self) {
+        *self.task.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
     /// The task stops working the connection; whether a wake came meanwhile.
     fn release(&self) -> bool {
         self.state.swap(0, Ordering::SeqCst) & MISSED != 0
@@ -402,9 +408,19 @@ impl Origin {
         idle.h1.is_empty() && idle.h2.is_none()
     }
 
+    /// Pools `h1`. The connection that has waited longest goes if it has expired: checkout
+    /// takes the most recent ones, so under steady load the oldest would never be looked at.
     fn put_h1(&self, h1: Box<H1>) {
+        h1.relay.forget_task();
         let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle
+            .h1
+            .first()
+            .is_some_and(|(_, since)| now.duration_since(*since) >= self.idle_timeout)
+        {
+            idle.h1.remove(0);
+        }
         idle.h1.push((h1, now));
     }
 

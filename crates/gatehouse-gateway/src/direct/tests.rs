@@ -312,3 +312,34 @@ async fn an_https_backend_that_chooses_http2_is_called_over_one_shared_connectio
     assert_eq!(backend.accepted(), 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn pooling_a_connection_closes_the_longest_idle_one_once_it_has_expired() -> Result<()> {
+    let backend = Backend::start(|_| OK).await?;
+    let connector = direct(rustls::RootCertStore::empty())?.connector;
+    let direct = Direct::with_idle_timeout(connector, std::time::Duration::ZERO);
+    // Two responses in flight at once: two connections, each pooled when its body is read.
+    let first = direct
+        .send(backend.request())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let second = direct
+        .send(backend.request())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    assert_eq!(backend.accepted(), 2);
+    let uri = backend.request().uri().clone();
+    let origin = direct.pool.origin(&uri).map_err(anyhow::Error::msg)?;
+    let pooled = || {
+        origin
+            .idle
+            .lock()
+            .map(|idle| idle.h1.len())
+            .unwrap_or_default()
+    };
+    assert_eq!(text(first).await?, "ok");
+    assert_eq!(pooled(), 1);
+    assert_eq!(text(second).await?, "ok");
+    assert_eq!(pooled(), 1, "the expired connection was closed");
+    Ok(())
+}
