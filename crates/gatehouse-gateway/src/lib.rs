@@ -16,6 +16,7 @@
 pub mod binding;
 mod caller;
 pub mod connection;
+mod direct;
 mod echo;
 pub mod examples;
 pub mod forwarded;

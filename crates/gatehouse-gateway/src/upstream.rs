@@ -20,6 +20,7 @@ use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::GatewayError;
+use crate::direct::Direct;
 use crate::echo;
 use crate::upstream_proxy::{ProxyConnector, ProxyError};
 use crate::upstream_tls::RelaxedBackendVerifier;
@@ -31,8 +32,9 @@ type ClientResult =
 type OutBody =
     http_body_util::combinators::UnsyncBoxBody<Bytes, gatehouse_policy::runtime::BoxError>;
 
-/// Headers that describe one hop and are never forwarded (RFC 9110 section 7.6.1).
-const HOP_BY_HOP: [HeaderName; 9] = [
+/// Headers that describe one hop and are never forwarded (RFC 9110 section 7.6.1). A
+/// static: a `const` array of header names is built and dropped again wherever it is used.
+static HOP_BY_HOP: [HeaderName; 9] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     header::PROXY_AUTHENTICATE,
@@ -80,6 +82,8 @@ impl SpecialClient {
 #[derive(Clone, Debug)]
 pub struct Upstream {
     client: HttpClient,
+    /// The common case (no client certificate, strict TLS checks) takes this leaner path.
+    direct: Direct,
     roots: Arc<rustls::RootCertStore>,
     special: Arc<Mutex<HashMap<ClientKey, SpecialClient>>>,
 }
@@ -98,10 +102,12 @@ impl Upstream {
         roots.add_parsable_certificates(native.certs);
         roots.add_parsable_certificates(extra_roots.iter().cloned());
         let roots = Arc::new(roots);
-        let tls = tls_config(&roots, None, BackendTls::default()).map_err(GatewayError::Tls)?;
-        let client = build_client(dialer(), tls);
+        let connector =
+            build_connector(&roots, None, BackendTls::default()).map_err(GatewayError::Tls)?;
+        let client = Client::builder(TokioExecutor::new()).build(connector.clone());
         Ok(Self {
             client,
+            direct: Direct::new(connector),
             roots,
             special: Arc::default(),
         })
@@ -170,6 +176,13 @@ impl Upstream {
         options: &ForwardOptions,
     ) -> Result<Response, ForwardError> {
         let mut outgoing = build_request(request)?;
+        if takes_direct_path(options) {
+            let sent = tokio::time::timeout(options.timeout, self.direct.send(outgoing)).await;
+            let answer = sent
+                .map_err(|_| ForwardError::Timeout(options.timeout))?
+                .map_err(ForwardError::Connection)?;
+            return Ok(into_response(answer));
+        }
         let plain_proxy = options
             .proxy
             .as_ref()
@@ -195,17 +208,31 @@ impl Upstream {
             };
             return Err(ForwardError::Connection(refused.to_string()));
         }
+        Ok(into_response(answer))
+    }
+}
 
-        let (parts, incoming) = answer.into_parts();
-        let mut headers = parts.headers;
-        strip_hop_by_hop(&mut headers);
-        let body = incoming.map_err(|e| Box::new(e) as gatehouse_policy::runtime::BoxError);
-        Ok(Response {
-            status: parts.status.as_u16(),
-            reason: None,
-            headers,
-            body: Body::Stream(body.boxed_unsync()),
-        })
+/// Whether a call can take [`Direct`]: it presents no client certificate, checks the
+/// backend's certificate fully and goes through no proxy; the others use a pooled client
+/// made for their settings.
+fn takes_direct_path(options: &ForwardOptions) -> bool {
+    options.client_identity.is_none() && options.tls.is_strict() && options.proxy.is_none()
+}
+
+/// A backend's response as the pipeline sees it, without its hop-by-hop headers.
+fn into_response<B>(answer: http::Response<B>) -> Response
+where
+    B: http_body::Body<Data = Bytes, Error = hyper::Error> + Send + 'static,
+{
+    let (parts, incoming) = answer.into_parts();
+    let mut headers = parts.headers;
+    strip_hop_by_hop(&mut headers);
+    let body = incoming.map_err(|e| Box::new(e) as gatehouse_policy::runtime::BoxError);
+    Response {
+        status: parts.status.as_u16(),
+        reason: None,
+        headers,
+        body: Body::Stream(body.boxed_unsync()),
     }
 }
 
@@ -293,6 +320,16 @@ fn tls_config(
     }
 }
 
+/// The connector of the shared client and the direct path: TCP, and TLS with ALPN offering h2
+/// and http/1.1.
+pub(crate) fn build_connector(
+    roots: &Arc<rustls::RootCertStore>,
+    identity: Option<&ClientIdentity>,
+    tls: BackendTls,
+) -> Result<HttpsConnector<HttpConnector>, String> {
+    Ok(https_connector(dialer(), tls_config(roots, identity, tls)?))
+}
+
 /// The TCP dialler for direct connections; the TLS layer above it handles `https://`, so it
 /// must not refuse that scheme itself.
 fn dialer() -> HttpConnector {
@@ -314,13 +351,17 @@ where
     C::Future: Send + 'static,
     C::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+    Client::builder(TokioExecutor::new()).build(https_connector(connector, tls))
+}
+
+/// `connector` with TLS (`tls`, ALPN offering h2 and http/1.1) for `https://` URLs.
+fn https_connector<C>(connector: C, tls: rustls::ClientConfig) -> HttpsConnector<C> {
+    hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
         .enable_http2()
-        .wrap_connector(connector);
-    Client::builder(TokioExecutor::new()).build(connector)
+        .wrap_connector(connector)
 }
 
 fn build_request(request: Request) -> Result<http::Request<OutBody>, ForwardError> {
