@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from . import certs, checks, procs, report, scenarios, servers
+from . import certs, checks, configsize, procs, report, scenarios, servers
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "target" / "bench"
@@ -31,14 +31,42 @@ def parse(argv):
     parser.add_argument("--quick", action="store_true", help="one run of 2 s per scenario and 2000 idle connections, to try the harness")
     parser.add_argument("--no-install", action="store_true", help="fail instead of installing nginx and haproxy with apt-get")
     parser.add_argument("--no-build", action="store_true", help="use the release binaries already built instead of running cargo build")
+    parser.add_argument("--scenarios", default="default",
+                        help="comma-separated scenarios; 'default' stands for all but config_size (default: default), "
+                             "e.g. default,config_size or config_size")
+    parser.add_argument("--extra-apis", type=int, default=10000, help="APIs config_size adds to the large configuration (default 10000)")
+    parser.add_argument("--extra-subscriptions", type=int, default=1000000,
+                        help="subscriptions config_size adds to the large configuration (default 1000000)")
     settings = parser.parse_args(argv)
     if settings.quick:
         settings.reps, settings.duration, settings.idle = 1, 2.0, 2000
-    settings.servers = [s.strip() for s in settings.servers.split(",") if s.strip()]
+    settings.servers = _names(settings.servers)
     unknown = set(settings.servers) - set(servers.KINDS)
     if unknown or not 1 <= settings.reps <= 10 or not 0.5 <= settings.duration <= 60:
         parser.error(f"unknown servers {sorted(unknown)}" if unknown else "--reps must be 1-10 and --duration 0.5-60")
+    if not 0 <= settings.extra_apis <= 100000 or not 0 <= settings.extra_subscriptions <= 10000000:
+        parser.error("--extra-apis must be 0-100000 and --extra-subscriptions 0-10000000")
+    settings.scenarios = _scenario_names(parser, settings)
     return settings
+
+
+def _names(text):
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _scenario_names(parser, settings):
+    """The selected scenario names, 'default' expanded; an error names the unknown ones."""
+    known = scenarios.everything(settings)
+    names = set()
+    for name in _names(settings.scenarios):
+        names |= {s.name for s in known if s.default} if name == "default" else {name}
+    unknown = names - {s.name for s in known}
+    if unknown or not names:
+        parser.error(f"unknown scenarios {sorted(unknown)}; known: default, {', '.join(s.name for s in known)}"
+                     if unknown else "--scenarios names none")
+    if "config_size" in names and "gatehouse" not in settings.servers:
+        parser.error("config_size measures Gatehouse only: add gatehouse to --servers")
+    return names
 
 
 def main(argv):
@@ -82,7 +110,12 @@ def _run(settings, processes):
     print(f"== certificates in {pki.dir}; admitted thumbprint {pki.thumbprint}")
     servers.start_upstream(processes, OUT / "work" / "upstream")
     catalogue = scenarios.catalogue(settings)
-    results = _measure_all(settings, processes, pki, binaries, catalogue, began)
+    sized = configsize.ConfigSize(pki, OUT / "work", binaries, settings.extra_apis, settings.extra_subscriptions)
+    try:
+        results = _measure_all(settings, processes, pki, binaries, catalogue, began, sized)
+    finally:
+        processes.stop_all()  # nothing may still run on the data directories removed next
+        sized.cleanup()
     meta = _meta(settings, binaries, load_before, time.monotonic() - began)
     document = report.summarise(results, catalogue, meta)
     report.write_json(document, OUT / "summary.json")
@@ -91,32 +124,42 @@ def _run(settings, processes):
     return 0
 
 
-def _measure_all(settings, processes, pki, binaries, catalogue, began):
-    """Every rep runs every server once, in an order rotated each rep."""
+def _measure_all(settings, processes, pki, binaries, catalogue, began, sized):
+    """Every rep runs every server once, in an order rotated each rep, then config_size."""
     results = {s.name: {} for s in catalogue}
     budget, done = settings.budget * 60, 0
     for rep in range(settings.reps):
         shift = rep % len(settings.servers)
-        for name in settings.servers[shift:] + settings.servers[:shift]:
+        units = [n for n in settings.servers[shift:] + settings.servers[:shift] if _scenarios_for(n, catalogue)]
+        for name in units + (["config_size"] if "config_size" in results else []):
             elapsed = time.monotonic() - began
             if done and elapsed / done * 1.2 > budget - elapsed:
                 print(f"!! time budget of {settings.budget:g} min reached in rep {rep + 1}; stopping early", file=sys.stderr)
                 return results
             done += 1
             print(f"== rep {rep + 1}/{settings.reps}: {name}")
+            if name == "config_size":
+                scenario = next(s for s in catalogue if s.name == name)
+                measured = sized.measure(processes, scenario, rep)
+                print(f"   {name:15} {configsize.describe(measured)}")
+                results[name].setdefault("gatehouse", []).append(measured)
+                continue
             server = servers.KINDS[name](pki, OUT / "work", binaries)
             for scenario, measured in _measure_server(server, processes, pki, binaries["loadgen"], catalogue, settings):
                 results[scenario.name].setdefault(name, []).append(measured)
     return results
 
 
+def _scenarios_for(server_name, catalogue):
+    """The scenarios a server goes through in _measure_server (config_size is apart)."""
+    return [s for s in catalogue if s.name != "config_size" and (server_name == "gatehouse" or not s.gatehouse_only)]
+
+
 def _measure_server(server, processes, pki, loadgen, catalogue, settings):
     proc = server.start(processes)
     try:
         checks.verify(server.name, pki)
-        for scenario in catalogue:
-            if scenario.gatehouse_only and server.name != "gatehouse":
-                continue
+        for scenario in _scenarios_for(server.name, catalogue):
             idle = min(settings.idle, HAPROXY_IDLE) if server.name == "haproxy" else settings.idle
             if scenario.name == "reconfigure":
                 measured = scenarios.run_while_reconfiguring(scenario, loadgen, pki, proc.pid, server._admin_put)
@@ -199,7 +242,10 @@ def _meta(settings, binaries, load_before, seconds):
         "load_after": _load_average(),
         "measure_seconds": seconds,
         "settings": {"reps": settings.reps, "duration_s": settings.duration, "rate": settings.rate,
-                     "idle": settings.idle, "idle_haproxy": min(settings.idle, HAPROXY_IDLE)},
+                     "idle": settings.idle, "idle_haproxy": min(settings.idle, HAPROXY_IDLE),
+                     "scenarios": sorted(settings.scenarios), "servers": settings.servers,
+                     **({"extra_apis": settings.extra_apis, "extra_subscriptions": settings.extra_subscriptions}
+                        if "config_size" in settings.scenarios else {})},
         "method": (f"{settings.reps} runs of {settings.duration:g} s per scenario, servers alternated; server on CPU 0 "
                    "(one worker), upstream nginx and gatehouse-loadgen on CPU 1; loopback; ECDSA P-256, X25519, "
                    "TLS 1.3 only; CPU = utime+stime of the server's process tree from /proc"),
@@ -208,6 +254,24 @@ def _meta(settings, binaries, load_before, seconds):
 
 
 def _notes(settings):
+    return _common_notes(settings) + (_config_size_notes(settings) if "config_size" in settings.scenarios else [])
+
+
+def _config_size_notes(settings):
+    return [
+        f"Configuration size (Gatehouse only): the keep-alive run on the harness's configuration "
+        f"(small) and on a copy of its store grown by {settings.extra_apis:,} APIs (one operation "
+        f"each) and {settings.extra_subscriptions:,} active subscriptions with distinct keys, "
+        "written into the SQLite file in one transaction while Gatehouse is stopped, with the keys "
+        "in the clear; the first start on it seals them (the upgrade path) and is timed apart. "
+        "Each run restarts Gatehouse on its store; start time is from launch until the bench "
+        "request gets 200, RSS is read right after the checks. Ratios are large / small per rep "
+        "(reps alternate which goes first), then the median. The management API change is one "
+        "PUT of the bench operation, unchanged, after the run.",
+    ]
+
+
+def _common_notes(settings):
     return [
         "CPU per request is the stable figure on this shared 2-core machine; requests per second "
         "also depend on the load generator and upstream sharing CPU 1.",

@@ -18,14 +18,20 @@ CHANGE_EVERY_S = 0.25
 class Scenario:
     """One kind of run: its name, a label for tables, and the load generator's options."""
 
-    def __init__(self, name, label, options, idle=False, gatehouse_only=False):
+    def __init__(self, name, label, options, idle=False, gatehouse_only=False, default=True):
         self.name, self.label, self.options, self.idle = name, label, options, idle
-        self.gatehouse_only = gatehouse_only
+        self.gatehouse_only, self.default = gatehouse_only, default
 
 
 def catalogue(settings):
-    """The scenarios of a run, in the order each server goes through them (idle last, so
-    the memory it leaves behind does not inflate the others' peaks)."""
+    """The scenarios of a run (settings.scenarios names them), in the order each server goes
+    through them (idle last, so the memory it leaves behind does not inflate the others'
+    peaks); config_size runs on its own after the servers (configsize.py)."""
+    return [s for s in everything(settings) if s.name in settings.scenarios]
+
+
+def everything(settings):
+    """Every scenario the harness knows; those with default=False run only when named."""
     d = str(settings.duration)
     return [
         Scenario("keepalive_h1", "Keep-alive HTTP/1.1, 50 connections", ["--mode", "keep-alive", "-c", "50", "-z", d]),
@@ -35,6 +41,9 @@ def catalogue(settings):
         Scenario("reconfigure", f"Keep-alive HTTP/1.1 while the configuration changes every {CHANGE_EVERY_S} s",
                  ["--mode", "keep-alive", "-c", "50", "-z", d], gatehouse_only=True),
         Scenario("idle", "Idle mTLS connections held", ["--mode", "idle", "-z", "3"], idle=True),
+        Scenario("config_size", f"Keep-alive HTTP/1.1, 50 connections: small configuration vs +{settings.extra_apis:,} APIs "
+                 f"and +{settings.extra_subscriptions:,} subscriptions", ["--mode", "keep-alive", "-c", "50", "-z", d],
+                 gatehouse_only=True, default=False),
     ]
 
 

@@ -193,6 +193,8 @@ class Gatehouse(Server):
     name = "gatehouse"
     #: GATEHOUSE_LOG: warn keeps the per-request info line off, as the peers log nothing.
     log_level = "warn"
+    #: Seconds a management API call may take.
+    admin_timeout = 10.0
 
     def _start(self, processes):
         w, p = self.workdir, self.pki
@@ -200,15 +202,20 @@ class Gatehouse(Server):
         (w / "data/tls").mkdir(parents=True)
         shutil.copy(p.server_cert, w / "data/tls/server.pem")
         shutil.copy(p.server_key, w / "data/tls/server-key.pem")
+        proc = self.launch(processes)
+        procs.wait_for_port(Ports.admin, proc, self.start_timeout)
+        return proc
+
+    def launch(self, processes):
+        """Starts Gatehouse on the data directory as it is, without waiting for it."""
+        w = self.workdir
         argv = [
             str(self.binaries["gatehouse"]), "serve", "--data-dir", str(w / "data"),
             "--gateway-addr", f"127.0.0.1:{Ports.listen}", "--admin-addr", f"127.0.0.1:{Ports.admin}",
             "--worker-threads", "1", "--disable-tls-resumption",
         ]
         env = {"GATEHOUSE_LOG": self.log_level}
-        proc = processes.start(self.name, argv, SERVER_CPU, w / "stdout.log", env)
-        procs.wait_for_port(Ports.admin, proc, self.start_timeout)
-        return proc
+        return processes.start(self.name, argv, SERVER_CPU, w / "stdout.log", env)
 
     def _configure(self):
         """Through the management API: the API, its operation, the policy, a subscription."""
@@ -234,7 +241,7 @@ class Gatehouse(Server):
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            with urllib.request.urlopen(request, context=context, timeout=self.admin_timeout) as response:
                 response.read()
         except urllib.error.HTTPError as error:
             raise RuntimeError(f"management API refused PUT {path}: {error.code} {error.read().decode(errors='replace')}") from None
