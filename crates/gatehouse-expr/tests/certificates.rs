@@ -4,50 +4,14 @@
 
 mod support;
 
-use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gatehouse_cert::Certificate;
 use gatehouse_expr::StaticHost;
 use gatehouse_expr::context::DeploymentInfo;
-use support::{eval, eval_text};
+use support::{certificate, eval, eval_text};
 
 const ARTICLE_CONDITION: &str = r#"@(context.Request.Certificate == null || context.Request.Certificate.Thumbprint != "BF3D644C46099A9D7C073EC002312878B8F9B847")"#;
-
-/// A fresh self-signed certificate with the given subject (OpenSSL `-subj` syntax).
-fn certificate(subject: &str) -> Certificate {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("gatehouse-expr-{}-{unique}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let der = dir.join("cert.der");
-    let status = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ])
-        .args(["-subj", subject, "-days", "30", "-outform", "DER"])
-        .arg("-keyout")
-        .arg(dir.join("key.pem"))
-        .arg("-out")
-        .arg(&der)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        status.status.success(),
-        "openssl failed: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let bytes = std::fs::read(&der).expect("certificate written");
-    std::fs::remove_dir_all(&dir).ok();
-    Certificate::from_der(&bytes).expect("openssl makes valid certificates")
-}
 
 fn host_with(cert: Option<Certificate>) -> StaticHost {
     StaticHost {

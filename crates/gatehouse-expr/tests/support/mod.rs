@@ -1,10 +1,13 @@
 //! Shared helpers for the integration tests: locating the corpus, scanning policy files for
-//! expressions, building a context.
+//! expressions, building a context, making certificates with openssl.
 
 #![allow(dead_code, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use gatehouse_cert::Certificate;
 use gatehouse_expr::{Expression, Host, Position, Value, compile};
 
 /// The workspace root (two levels above this crate).
@@ -292,4 +295,38 @@ pub fn xml_files(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// A fresh self-signed certificate with the given subject (OpenSSL `-subj` syntax).
+pub fn certificate(subject: &str) -> Certificate {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("gatehouse-expr-{}-{unique}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let der = dir.join("cert.der");
+    let status = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-subj", subject, "-days", "30", "-outform", "DER"])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(&der)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        status.status.success(),
+        "openssl failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let bytes = std::fs::read(&der).expect("certificate written");
+    std::fs::remove_dir_all(&dir).ok();
+    Certificate::from_der(&bytes).expect("openssl makes valid certificates")
 }
