@@ -1,4 +1,4 @@
-//! Calling backends: the pooled HTTP(S) client, and dispatch to the built-in echo backend.
+//! Calling backends over HTTP(S), and dispatch to the built-in echo backend.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -46,7 +46,7 @@ static HOP_BY_HOP: [HeaderName; 9] = [
     header::UPGRADE,
 ];
 
-/// The HTTP client type, with its TLS connector.
+/// A pooled client dialling backends itself, with its TLS connector.
 type HttpClient = Client<HttpsConnector<HttpConnector>, OutBody>;
 
 /// A client whose connections go through an HTTP proxy (`proxy`).
@@ -63,26 +63,27 @@ type ClientKey = (Option<Arc<str>>, BackendTls, Option<Arc<HttpProxy>>);
 /// A client made for one [`ClientKey`].
 #[derive(Clone, Debug)]
 enum SpecialClient {
-    Direct(HttpClient),
+    Dialling(HttpClient),
     Proxied(ProxiedClient),
 }
 
 impl SpecialClient {
     fn request(&self, request: http::Request<OutBody>) -> ResponseFuture {
         match self {
-            Self::Direct(client) => client.request(request),
+            Self::Dialling(client) => client.request(request),
             Self::Proxied(client) => client.request(request),
         }
     }
 }
 
-/// The backend caller: one connection pool for every API, and one more per client
-/// certificate policies present to backends (`authentication-certificate`), per relaxed
-/// TLS setting of backend entities and per HTTP proxy (`proxy`).
+/// The backend caller: connections driven by the request's task for the common case, and a
+/// pooled client per client certificate policies present to backends
+/// (`authentication-certificate`), per relaxed TLS setting of backend entities and per HTTP
+/// proxy (`proxy`).
 #[derive(Clone, Debug)]
 pub struct Upstream {
-    client: HttpClient,
-    /// The common case (no client certificate, strict TLS checks) takes this leaner path.
+    /// The common case (no client certificate, strict TLS checks, no proxy) takes this leaner
+    /// path.
     direct: Direct,
     roots: Arc<rustls::RootCertStore>,
     special: Arc<Mutex<HashMap<ClientKey, SpecialClient>>>,
@@ -104,26 +105,21 @@ impl Upstream {
         let roots = Arc::new(roots);
         let connector =
             build_connector(&roots, None, BackendTls::default()).map_err(GatewayError::Tls)?;
-        let client = Client::builder(TokioExecutor::new()).build(connector.clone());
         Ok(Self {
-            client,
             direct: Direct::new(connector),
             roots,
             special: Arc::default(),
         })
     }
 
-    /// Sends `request` with the client `options` call for: the shared one without a
-    /// certificate, a proxy or relaxed checks, else one made (once) for that combination.
+    /// Sends `request` with the pooled client made (once) for the certificate, TLS checks and
+    /// proxy `options` call for; calls with none of them take [`Direct`] instead.
     fn send(
         &self,
         request: http::Request<OutBody>,
         options: &ForwardOptions,
     ) -> Result<ResponseFuture, ForwardError> {
         let identity = options.client_identity.as_ref();
-        if identity.is_none() && options.tls.is_strict() && options.proxy.is_none() {
-            return Ok(self.client.request(request));
-        }
         let key: ClientKey = (
             identity.map(|i| i.thumbprint.clone()),
             options.tls,
@@ -157,7 +153,7 @@ impl Upstream {
             );
         }
         let client = match proxy {
-            None => SpecialClient::Direct(build_client(dialer(), config)),
+            None => SpecialClient::Dialling(build_client(dialer(), config)),
             Some(proxy) => {
                 let connector = ProxyConnector::new(proxy.clone());
                 SpecialClient::Proxied(build_client(connector, config))
