@@ -409,7 +409,7 @@ fn log_decision(record: &RequestRecord, connection: &Connection) {
 /// The message names hosts and causes ("Connection refused", a proxy's 407), no secrets.
 fn log_backend_failure(record: &RequestRecord, outcome: &Outcome) {
     if let Outcome::Failed(failure) = outcome
-        && &*failure.source == "forward-request"
+        && matches!(&*failure.source, "forward-request" | "send-request")
     {
         tracing::warn!(
             api.id = record.api_id.as_deref(),
@@ -455,10 +455,15 @@ fn completed_record(
     }
 }
 
-/// A pipeline failure as a decision: a refused certificate, or an error.
+/// A pipeline failure as a decision: a refused certificate, a refusal below 500 (a token, a
+/// limit), or an error.
 fn failed(failure: &gatehouse_policy::runtime::Failure) -> Decision {
     if &*failure.source == "validate-client-certificate" {
         Decision::CertificateRefused
+    } else if failure.status < 500 {
+        // A refusal the policy answered itself (a token, a header, a limit): as the overview
+        // counts the same statuses from `return-response`.
+        Decision::of_completed(failure.status, &failure.reason)
     } else {
         Decision::Error
     }
@@ -587,4 +592,22 @@ fn to_http(response: runtime::Response) -> http::Response<ResponseBody> {
         out.extensions_mut().insert(phrase);
     }
     out
+}
+
+#[cfg(test)]
+mod decision_tests {
+    use gatehouse_policy::runtime::Failure;
+
+    use super::*;
+
+    #[test]
+    fn a_refusal_a_policy_answers_counts_by_its_status_and_a_failure_as_an_error() {
+        let token = Failure::denied("validate-jwt", "TokenExpired", "expired", 401);
+        let limit = Failure::denied("rate-limit", "RateLimitExceeded", "slow down", 429);
+        let backend = Failure::backend("BackendConnectionFailure", "refused".to_owned());
+
+        assert_eq!(failed(&token), Decision::Denied);
+        assert_eq!(failed(&limit), Decision::RateLimited);
+        assert_eq!(failed(&backend), Decision::Error);
+    }
 }

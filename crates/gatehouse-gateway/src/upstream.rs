@@ -260,8 +260,8 @@ impl Backend for Upstream {
         }
     }
 
-    /// Hands the request to a background task: the pipeline goes on at once, and the answer
-    /// (or failure) is only logged at debug level.
+    /// Hands the request to a background task: the pipeline goes on at once. The answer is
+    /// logged at debug level, a failure at warn (nobody else will see it).
     async fn send_one_way(&self, request: Request, options: ForwardOptions) {
         let upstream = self.clone();
         tokio::spawn(async move {
@@ -271,7 +271,7 @@ impl Backend for Upstream {
                 Ok(response) => {
                     tracing::debug!(host, status = response.status, "one-way request sent")
                 }
-                Err(error) => tracing::debug!(host, %error, "one-way request failed"),
+                Err(error) => tracing::warn!(host, %error, "one-way request failed"),
             }
         });
     }

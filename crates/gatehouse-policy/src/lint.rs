@@ -250,6 +250,7 @@ fn jwt_that_refuses_everything(text: &str, out: &mut Vec<Warning>) {
         let unsigned_allowed = jwt
             .attribute("require-signed-tokens")
             .is_some_and(|a| a.value.text.trim().eq_ignore_ascii_case("false"));
+        unusable_decryption_keys(jwt, out);
         if has("decryption-keys") && !has("issuer-signing-keys") && !unsigned_allowed {
             let message = "validate-jwt decrypts tokens but has no <issuer-signing-keys> and requires signed tokens: every token will be refused; add the issuer's signing keys or set require-signed-tokens=\"false\"".to_owned();
             out.push(Warning {
@@ -292,6 +293,37 @@ fn literal_credentials(text: &str, out: &mut Vec<Warning>) {
             out.push(Warning {
                 line: password.value.position.line,
                 column: password.value.position.column,
+                message,
+            });
+        }
+    }
+}
+
+/// The lengths a symmetric decryption key can have: content keys for `dir` (16-64 bytes) and
+/// key-encryption keys for `A128KW`/`A256KW`.
+const DECRYPTION_KEY_LENGTHS: [usize; 5] = [16, 24, 32, 48, 64];
+
+/// Literal base64 decryption keys of a length no algorithm uses: they never decrypt anything.
+/// APIM accepts them, so this is a warning, not an error.
+fn unusable_decryption_keys(jwt: &Element, out: &mut Vec<Warning>) {
+    use base64::Engine;
+
+    let keys = jwt.elements().filter(|e| e.name == "decryption-keys");
+    for key in keys.flat_map(Element::elements) {
+        let Some(text) = key.meaningful_texts().next() else {
+            continue;
+        };
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text.text.trim()) else {
+            continue;
+        };
+        if !DECRYPTION_KEY_LENGTHS.contains(&bytes.len()) {
+            let message = format!(
+                "this decryption key is {} bytes long and will never decrypt a token: dir needs 16, 24, 32, 48 or 64 bytes, A128KW 16 and A256KW 32",
+                bytes.len()
+            );
+            out.push(Warning {
+                line: key.position.line,
+                column: key.position.column,
                 message,
             });
         }
@@ -367,7 +399,7 @@ mod tests {
 
     #[test]
     fn a_decrypting_validate_jwt_without_signing_keys_is_flagged() {
-        let never = "<policies><inbound><choose><when condition=\"true\"><validate-jwt header-name=\"A\"><decryption-keys><key>dGVzdA==</key></decryption-keys></validate-jwt></when></choose></inbound></policies>";
+        let never = "<policies><inbound><choose><when condition=\"true\"><validate-jwt header-name=\"A\"><decryption-keys><key>MDEyMzQ1Njc4OWFiY2RlZg==</key></decryption-keys></validate-jwt></when></choose></inbound></policies>";
         let found = messages(never);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
@@ -385,6 +417,28 @@ mod tests {
             "</decryption-keys><issuer-signing-keys><key>dGVzdA==</key></issuer-signing-keys>",
         );
         assert!(messages(&signed).is_empty());
+    }
+
+    #[test]
+    fn decryption_keys_of_a_length_no_algorithm_uses_are_flagged() {
+        let policy = |key: &str| {
+            format!(
+                "<policies><inbound><validate-jwt header-name=\"A\" require-signed-tokens=\"false\"><decryption-keys><key>{key}</key></decryption-keys></validate-jwt></inbound></policies>"
+            )
+        };
+
+        let found = messages(&policy("dGVzdA=="));
+
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].2.contains("4 bytes long"), "{found:?}");
+        assert!(
+            messages(&policy("MDEyMzQ1Njc4OWFiY2RlZg==")).is_empty(),
+            "16 bytes"
+        );
+        assert!(
+            messages(&policy("{{decryption-key}}")).is_empty(),
+            "a named value"
+        );
     }
 
     #[test]

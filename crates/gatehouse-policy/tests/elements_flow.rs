@@ -424,6 +424,10 @@ fn proxy_urls_other_than_plain_http_are_refused_when_saved_and_when_computed() {
             r#"<proxy url="http://proxy.example:8080" password="x" />"#,
             "no 'username'",
         ),
+        (
+            r#"<proxy url="http://proxy.example:8080" username="a:b" />"#,
+            "cannot contain ':'",
+        ),
     ];
     for (inbound, expected) in cases {
         let errors = compile_document_with(

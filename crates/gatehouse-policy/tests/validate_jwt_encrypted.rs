@@ -26,9 +26,29 @@ fn b64url(bytes: &[u8]) -> String {
 /// An encrypted token made by `make_jwe.py`: `key` is the symmetric key, or the PKCS#8 RSA
 /// private key whose public half encrypts.
 fn jwe(alg: &str, enc: &str, key: &[u8], plaintext: &str, kid: Option<&str>) -> String {
+    jwe_with_header(alg, enc, key, plaintext, kid, "{}")
+}
+
+/// [`jwe`] with more protected header parameters (a JSON object).
+fn jwe_with_header(
+    alg: &str,
+    enc: &str,
+    key: &[u8],
+    plaintext: &str,
+    kid: Option<&str>,
+    extra: &str,
+) -> String {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/make_jwe.py");
     let output = Command::new("python3")
-        .args([script, alg, enc, &hex(key), plaintext, kid.unwrap_or("")])
+        .args([
+            script,
+            alg,
+            enc,
+            &hex(key),
+            plaintext,
+            kid.unwrap_or(""),
+            extra,
+        ])
         .output()
         .expect("python3 runs (it is needed, with the 'cryptography' package, for these tests)");
     assert!(
@@ -254,6 +274,34 @@ fn bare_claims_inside_count_as_an_unsigned_token() {
         outcome(&gateway, &unsigned_allowed, &token),
         Ok("carol".into())
     );
+}
+
+#[test]
+fn critical_header_parameters_are_refused_outside_and_inside() {
+    let key = vec![3; 32];
+    let policy = decrypting(&format!("<key>{}</key>", b64(&key)), "");
+    let critical = r#"{"crit":["urn:example:must-understand"],"urn:example:must-understand":1}"#;
+    let inner = hs256(&claims("dave"), SIGNING);
+    let outer_critical = jwe_with_header("dir", "A256GCM", &key, &inner, None, critical);
+
+    let header = b64url(br#"{"alg":"HS256","crit":["exp"]}"#);
+    let payload = b64url(claims("dave").to_string().as_bytes());
+    let signed = format!("{header}.{payload}");
+    let mac = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, SIGNING),
+        signed.as_bytes(),
+    );
+    let inner_critical = format!("{signed}.{}", b64url(mac.as_ref()));
+    let wrapped = jwe("dir", "A256GCM", &key, &inner_critical, None);
+
+    for token in [outer_critical, inner_critical, wrapped] {
+        let gateway = TestGateway::default();
+        let ran = gateway.run(&policy, call_with(&token));
+
+        assert_eq!(ran.status, 401);
+        assert!(ran.failure.unwrap().message.contains("critical"), "{token}");
+        assert!(gateway.backend.received().is_empty());
+    }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `gatehouse serve`: provision the data directory, load the configuration, run both listeners.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -205,12 +205,16 @@ async fn open_store(postgres: Option<&str>, data: &DataDir, key_file: &KeyFile) 
     }
 }
 
-/// How clients reach a listener: `localhost` for loopback, which the server certificate names.
+/// How clients reach a listener: `localhost` for IPv4 loopback or all addresses, which the
+/// server certificate names; `[::1]` for IPv6 loopback, since `localhost` may resolve to
+/// 127.0.0.1 alone and miss a listener bound to `::1`.
 fn public_url(addr: SocketAddr) -> String {
-    if addr.ip().is_loopback() || addr.ip().is_unspecified() {
-        format!("https://localhost:{}", addr.port())
-    } else {
-        format!("https://{addr}")
+    match addr.ip() {
+        IpAddr::V6(ip) if ip.is_loopback() => format!("https://[::1]:{}", addr.port()),
+        ip if ip.is_loopback() || ip.is_unspecified() => {
+            format!("https://localhost:{}", addr.port())
+        }
+        _ => format!("https://{addr}"),
     }
 }
 

@@ -350,18 +350,40 @@ fn a_proxy_refusing_the_credentials_fails_the_call_and_says_so() -> Result<()> {
         )?;
         route_through_proxy(&gateway, id, &proxy)?;
     }
+    add_api(
+        &gateway,
+        "side",
+        json!({ "path": "side", "serviceUrl": backend.url(), "subscriptionRequired": false }),
+        "/{file}",
+    )?;
+    let side_call = format!(
+        r#"<policies><inbound><base /><send-request mode="new" response-variable-name="r"><set-url>{}/side</set-url><proxy url="{}" username="gatehouse" password="{{{{proxy-password}}}}" /></send-request></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"#,
+        backend.url(),
+        proxy.url()
+    );
+    let saved = gateway.admin(
+        "PUT",
+        "/apis/side/policies/policy",
+        Some(&json!({ "properties": { "format": "rawxml", "value": side_call } })),
+    )?;
+    assert!(saved.status < 300, "{}", saved.body);
 
-    for path in ["/plain/x", "/tls/hello.txt"] {
+    for path in ["/plain/x", "/tls/hello.txt", "/side/x"] {
         let response = gateway.call(path).header("Ocp-Apim-Trace: true").send()?;
 
         assert_eq!(response.status, 500, "{path}: {}", response.body);
         assert!(!response.body.contains("hello"), "{}", response.body);
     }
     assert!(backend.received().is_empty());
-    assert!(
-        gateway.log().contains("refused the credentials (407"),
-        "{}",
-        gateway.log()
+    let log = gateway.log();
+    let warned = log
+        .lines()
+        .filter(|l| l.contains("backend call failed") && l.contains("refused the credentials (407"))
+        .count();
+    assert_eq!(
+        warned, 3,
+        "forward-request twice and send-request once:\n{log}"
     );
+    assert!(!log.contains(PROXY_PASSWORD));
     Ok(())
 }

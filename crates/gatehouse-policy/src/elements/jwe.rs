@@ -80,6 +80,14 @@ pub(crate) fn is_encrypted(token: &str) -> bool {
     token.trim().split('.').count() == 5
 }
 
+/// The protected header of a compact JWE, when it is a JSON object.
+pub(crate) fn header(token: &str) -> Option<Value> {
+    let encoded = token.trim().split('.').next()?;
+    serde_json::from_slice::<Value>(&base64url(encoded)?)
+        .ok()
+        .filter(Value::is_object)
+}
+
 /// The five parts of a compact JWE, decoded.
 struct Parts<'a> {
     /// The protected header as sent: the additional authenticated data.

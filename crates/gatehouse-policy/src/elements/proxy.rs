@@ -32,6 +32,13 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<Proxy>
         return None;
     }
     let username = cx.text(element, "username");
+    if let Some(literal) = username.as_ref().and_then(Text::literal)
+        && literal.contains(':')
+    {
+        let message = "<proxy> 'username' cannot contain ':' (Basic credentials are user:password)";
+        cx.error(element.position, Code::InvalidValue, message);
+        return None;
+    }
     let password = cx.text(element, "password");
     if password.is_some() && username.is_none() {
         let message = "<proxy> has a 'password' but no 'username'";
@@ -76,6 +83,13 @@ impl Proxy {
         let mut proxy = HttpProxy::parse(&url)
             .map_err(|_| Failure::invalid_value(source, "the proxy URL", &url))?;
         proxy.username = self.username.as_ref().map(evaluate).transpose()?;
+        if let Some(username) = proxy.username.as_deref().filter(|u| u.contains(':')) {
+            return Err(Failure::invalid_value(
+                source,
+                "the proxy user name",
+                username,
+            ));
+        }
         proxy.password = self.password.as_ref().map(evaluate).transpose()?;
         Ok(Arc::new(proxy))
     }

@@ -324,6 +324,7 @@ impl ValidateJwt {
         let raw = self.decrypted(ex, raw)?;
         let token = jwt::decode(&raw)
             .map_err(|e| self.refuse(ex, "JwtInvalid", format!("JWT is not well formed: {e}.")))?;
+        self.check_critical(ex, &token.header)?;
         self.check_signature(ex, &token)?;
         self.check_lifetime(ex, &token)?;
         self.check_audience(ex, &token)?;
@@ -376,6 +377,18 @@ impl ValidateJwt {
         }
     }
 
+    /// Refuses a header with `crit`: it names extensions the recipient must understand to
+    /// accept the token (RFC 7515 section 4.1.11), and Gatehouse understands none.
+    fn check_critical(&self, ex: &Exchange, header: &serde_json::Value) -> Result<(), Failure> {
+        let Some(critical) = header.get("crit") else {
+            return Ok(());
+        };
+        let message = format!(
+            "The token marks header parameters as critical ({critical}), and this gateway understands none. Access denied."
+        );
+        Err(self.refuse(ex, "JwtInvalid", message))
+    }
+
     /// `raw` itself when it is not encrypted; else what it carries: the nested token, or its
     /// bare claims as an unsigned token (which `require-signed-tokens` then refuses).
     fn decrypted(&self, ex: &Exchange, raw: String) -> Result<String, Failure> {
@@ -386,6 +399,9 @@ impl ValidateJwt {
             let message =
                 "The token is encrypted and no decryption keys are configured. Access denied.";
             return Err(self.refuse(ex, "JwtInvalid", message.into()));
+        }
+        if let Some(header) = jwe::header(&raw) {
+            self.check_critical(ex, &header)?;
         }
         let plaintext = jwe::decrypt(&raw, &self.decryption).map_err(|error| {
             let message = match error {
