@@ -14,6 +14,7 @@ import http.client
 import shutil
 import socket
 import ssl
+import threading
 import time
 
 from . import checks, procs, scenarios, seed
@@ -81,8 +82,9 @@ class ConfigSize:
             rss_mib = procs.rss_kib(proc.pid) / 1024
             measured = scenarios.run(scenario, self.binaries["loadgen"], self.pki, proc.pid)
             began = time.monotonic()
-            server._admin_put(*ADMIN_CHANGE)
-            measured.update(startup_s=startup, rss_mib=rss_mib, admin_put_s=time.monotonic() - began)
+            slowest_ms = _slowest_answer_during(lambda: server._admin_put(*ADMIN_CHANGE), self.pki)
+            measured.update(startup_s=startup, rss_mib=rss_mib, admin_put_s=time.monotonic() - began,
+                            admin_put_slowest_ms=slowest_ms)
             return measured
         finally:
             processes.stop(proc)
@@ -97,7 +99,7 @@ class ConfigSize:
 def _pair(small, large, setup):
     """One rep's record: both runs, and the figures the report takes medians of."""
     record = {"small": small, "large": large, **setup}
-    for key in ("cpu_us_per_request", "rss_mib", "startup_s", "admin_put_s", "rps", "p99_ms"):
+    for key in ("cpu_us_per_request", "rss_mib", "startup_s", "admin_put_s", "admin_put_slowest_ms", "rps", "p99_ms"):
         record[f"small_{key}"], record[f"large_{key}"] = small[key], large[key]
     record["cpu_ratio"] = _ratio(large["cpu_us_per_request"], small["cpu_us_per_request"])
     record["rss_ratio"] = _ratio(large["rss_mib"], small["rss_mib"])
@@ -124,6 +126,29 @@ def _wait_until_serving(proc, pki):
             return time.monotonic() - began
         time.sleep(0.05)
     raise RuntimeError(f"gatehouse did not answer within {START_TIMEOUT:.0f} s of starting")
+
+
+def _slowest_answer_during(change, pki):
+    """Runs `change` while one client keeps calling the gateway (a new connection each time);
+    the longest call in milliseconds. A change that held up the request runtime shows here."""
+    context = ssl.create_default_context(cafile=str(pki.ca))
+    context.load_cert_chain(str(pki.client_cert), str(pki.client_key))
+    slowest, done = [0.0], threading.Event()
+
+    def probe():
+        while not done.is_set():
+            began = time.monotonic()
+            _answers(context)
+            slowest[0] = max(slowest[0], time.monotonic() - began)
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    try:
+        change()
+    finally:
+        done.set()
+        thread.join()
+    return slowest[0] * 1000
 
 
 def _answers(context):

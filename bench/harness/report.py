@@ -49,6 +49,8 @@ METRICS = {
         ("seed_s", "seeding the store (one SQLite transaction)", "s", "lower"),
         ("small_admin_put_s", "one management API change, small", "s", "lower"),
         ("large_admin_put_s", "one management API change, large", "s", "lower"),
+        ("small_admin_put_slowest_ms", "slowest gateway call during that change, small", "ms", "lower"),
+        ("large_admin_put_slowest_ms", "slowest gateway call during that change, large", "ms", "lower"),
         ("small_rps", "requests per second, small", "/s", "higher"),
         ("large_rps", "requests per second, large", "/s", "higher"),
     ],

@@ -418,5 +418,9 @@ fn control_error(error: ControlError) -> ApiError {
             tracing::error!(error = %store, "configuration change could not be stored");
             ApiError::internal()
         }
+        ControlError::Interrupted(cause) => {
+            tracing::error!(error = %cause, "configuration change could not be checked");
+            ApiError::internal()
+        }
     }
 }

@@ -25,6 +25,9 @@ pub enum ControlError {
     /// Other nodes kept changing the configuration while this change was being checked.
     #[error("the configuration is changing too often to apply this change; try again")]
     Busy,
+    /// The thread checking the change stopped before it finished (a bug; nothing changed).
+    #[error("checking the change failed unexpectedly: {0}")]
+    Interrupted(String),
 }
 
 /// How often a write is retried after another node changed the configuration first.
@@ -43,11 +46,24 @@ pub struct Control {
     gateway: Arc<Gateway>,
 }
 
-/// The configuration and the store generation it was loaded or written at.
+/// The configuration and the store generation it was loaded or written at. The configuration
+/// is shared so a change can be checked on a blocking thread without copying it first.
 #[derive(Debug)]
 struct State {
-    config: Config,
+    config: Arc<Config>,
     generation: u64,
+}
+
+/// What an edit of a configuration made: the changes to store, and its result.
+type Edited<T> = Result<(Vec<Change>, T), ControlError>;
+
+/// A change checked against a copy of the configuration, ready to store and publish.
+struct Checked<T> {
+    candidate: Config,
+    changes: Vec<Change>,
+    result: T,
+    /// `None` when the edit changed nothing.
+    snapshot: Option<Snapshot>,
 }
 
 impl Control {
@@ -61,7 +77,7 @@ impl Control {
         gateway.publish(Snapshot::build(&config)?);
         crate::trust_resources::log_expiry(&config);
         let state = State {
-            config,
+            config: Arc::new(config),
             generation: loaded.generation,
         };
         Ok(Self {
@@ -89,7 +105,8 @@ impl Control {
         &self,
         resources: Vec<(ResourcePath, Resource)>,
     ) -> Result<bool, ControlError> {
-        let edit = |config: &mut Config| {
+        let paths: Vec<ResourcePath> = resources.iter().map(|(path, _)| path.clone()).collect();
+        let edit = move |config: &mut Config| {
             let created = resources
                 .first()
                 .is_some_and(|(path, _)| !config.contains(path));
@@ -103,7 +120,7 @@ impl Control {
             Ok((changes, created))
         };
         let created = self.change(edit).await?;
-        log_changes("put", resources.iter().map(|(p, _)| p));
+        log_changes("put", paths.iter());
         Ok(created)
     }
 
@@ -112,8 +129,9 @@ impl Control {
     /// # Errors
     /// [`ControlError`] when something else still refers to it; nothing is changed then.
     pub async fn delete(&self, path: &ResourcePath) -> Result<Vec<ResourcePath>, ControlError> {
-        let edit = |config: &mut Config| {
-            let removed = config.remove(path)?;
+        let path = path.clone();
+        let edit = move |config: &mut Config| {
+            let removed = config.remove(&path)?;
             Ok((
                 removed.iter().cloned().map(Change::Delete).collect(),
                 removed,
@@ -176,29 +194,38 @@ impl Control {
 
     /// Checks `edit` on a copy of the configuration, stores its changes and publishes the
     /// result; on a write conflict with another node, reloads and checks again.
-    async fn change<T>(
-        &self,
-        edit: impl Fn(&mut Config) -> Result<(Vec<Change>, T), ControlError>,
-    ) -> Result<T, ControlError> {
+    ///
+    /// Copying the configuration and building its snapshot take seconds with a million
+    /// subscriptions, so they run on a blocking thread: on the request runtime they would
+    /// hold up every request meanwhile (all of them with `--worker-threads 1`).
+    async fn change<T, E>(&self, edit: E) -> Result<T, ControlError>
+    where
+        T: Send + 'static,
+        E: Fn(&mut Config) -> Edited<T> + Send + Sync + 'static,
+    {
+        let edit = Arc::new(edit);
         let mut state = self.state.lock().await;
         for _ in 0..MAX_ATTEMPTS {
-            let mut candidate = state.config.clone();
-            let (changes, result) = edit(&mut candidate)?;
-            if changes.is_empty() {
-                return Ok(result);
-            }
-            let snapshot = Snapshot::build(&candidate)?;
-            match self.store.apply(&changes, state.generation).await {
+            let (base, edit) = (Arc::clone(&state.config), Arc::clone(&edit));
+            let checked = off_runtime(move || check(&base, &*edit)).await??;
+            let Some(snapshot) = checked.snapshot else {
+                return Ok(checked.result);
+            };
+            match self.store.apply(&checked.changes, state.generation).await {
                 Ok(generation) => {
-                    self.gateway.publish(snapshot);
-                    if touches_certificates(&changes) {
-                        crate::trust_resources::log_expiry(&candidate);
+                    let previous = self.gateway.publish(snapshot);
+                    if touches_certificates(&checked.changes) {
+                        crate::trust_resources::log_expiry(&checked.candidate);
                     }
-                    *state = State {
-                        config: candidate,
-                        generation,
-                    };
-                    return Ok(result);
+                    let replaced = std::mem::replace(
+                        &mut *state,
+                        State {
+                            config: Arc::new(checked.candidate),
+                            generation,
+                        },
+                    );
+                    drop_off_runtime((previous, replaced));
+                    return Ok(checked.result);
                 }
                 Err(StoreError::Stale { .. }) => self.reload_locked(&mut state).await?,
                 Err(error) => return Err(error.into()),
@@ -212,10 +239,16 @@ impl Control {
         if loaded.generation == state.generation {
             return Ok(());
         }
-        let config = Config::from_documents(loaded.documents)?;
-        match Snapshot::build(&config) {
+        let documents = loaded.documents;
+        let (config, built) = off_runtime(move || {
+            let config = Config::from_documents(documents)?;
+            let built = Snapshot::build(&config);
+            Ok::<_, ControlError>((config, built))
+        })
+        .await??;
+        match built {
             Ok(snapshot) => {
-                self.gateway.publish(snapshot);
+                drop_off_runtime(self.gateway.publish(snapshot));
                 crate::trust_resources::log_expiry(&config);
             }
             Err(error) => {
@@ -223,12 +256,52 @@ impl Control {
             }
         }
         tracing::info!(generation = loaded.generation, "configuration reloaded");
-        *state = State {
-            config,
-            generation: loaded.generation,
-        };
+        let replaced = std::mem::replace(
+            state,
+            State {
+                config: Arc::new(config),
+                generation: loaded.generation,
+            },
+        );
+        drop_off_runtime(replaced);
         Ok(())
     }
+}
+
+/// Applies `edit` to a copy of `base` and, when it changed something, builds the snapshot
+/// of the result.
+fn check<T>(
+    base: &Config,
+    edit: &dyn Fn(&mut Config) -> Edited<T>,
+) -> Result<Checked<T>, ControlError> {
+    let mut candidate = base.clone();
+    let (changes, result) = edit(&mut candidate)?;
+    let snapshot = if changes.is_empty() {
+        None
+    } else {
+        Some(Snapshot::build(&candidate)?)
+    };
+    Ok(Checked {
+        candidate,
+        changes,
+        result,
+        snapshot,
+    })
+}
+
+/// Drops what a change replaced (a snapshot, a configuration) on a blocking thread: freeing
+/// a million entries takes long enough to hold up requests.
+fn drop_off_runtime<T: Send + 'static>(replaced: T) {
+    drop(tokio::task::spawn_blocking(move || drop(replaced)));
+}
+
+/// Runs `work` on tokio's blocking threads, so the request runtime goes on meanwhile.
+async fn off_runtime<R: Send + 'static>(
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, ControlError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ControlError::Interrupted(e.to_string()))
 }
 
 /// How often certificates needing attention are logged without a configuration change.

@@ -110,8 +110,10 @@ impl Gateway {
     }
 
     /// Replaces the configuration; requests in flight finish on the one they started with.
-    pub fn publish(&self, snapshot: Snapshot) {
-        self.snapshot.store(Arc::new(snapshot));
+    ///
+    /// Returns the snapshot it replaces, so the caller decides where a large one is dropped.
+    pub fn publish(&self, snapshot: Snapshot) -> Arc<Snapshot> {
+        self.snapshot.swap(Arc::new(snapshot))
     }
 
     /// The trace store.
