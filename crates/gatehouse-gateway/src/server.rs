@@ -144,6 +144,25 @@ pub async fn serve_tls<F, S, B>(
     serve_with(listener, fixed, on_connection, shutdown).await;
 }
 
+/// A request the HTTP library refused before the handler saw it (a head over its limits, a
+/// malformed request line) is an access decision, logged at info like the handler's; other
+/// connection errors (a caller going away mid-request) only at debug.
+fn log_connection_error(error: &(dyn std::error::Error + Send + Sync + 'static), peer: SocketAddr) {
+    let refused = error
+        .downcast_ref::<hyper::Error>()
+        .is_some_and(|e| e.is_parse() || e.is_parse_too_large());
+    if refused {
+        tracing::info!(
+            client.ip = %peer.ip(),
+            decision = "bad_request",
+            reason = %error,
+            "request refused by the HTTP parser"
+        );
+    } else {
+        tracing::debug!(%error, "connection closed with an error");
+    }
+}
+
 async fn serve_with<H, F, S, B>(
     listener: TcpListener,
     handshake: H,
@@ -193,7 +212,7 @@ async fn serve_with<H, F, S, B>(
             };
             let serving = http.serve_connection(TokioIo::new(tls), service);
             if let Err(error) = watcher.watch(serving.into_owned()).await {
-                tracing::debug!(%error, "connection closed with an error");
+                log_connection_error(&*error, peer);
             }
         };
         tokio::spawn(task.instrument(tracing::debug_span!("connection", client.ip = %peer.ip())));

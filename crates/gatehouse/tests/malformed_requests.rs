@@ -142,3 +142,34 @@ fn header_blocks_up_to_64_kib_pass_over_both_versions_and_larger_ones_get_431() 
     );
     Ok(())
 }
+
+#[test]
+fn a_head_the_http_parser_refuses_is_logged_as_a_refusal() -> Result<()> {
+    let (_dir, gateway, key) = start()?;
+    let mut call = gateway
+        .call("/echo/resource")
+        .args(["--http1.1"])
+        .header(&format!("Ocp-Apim-Subscription-Key: {key}"));
+    // hyper's HTTP/1.1 parser takes at most 100 header fields.
+    for n in 0..120 {
+        call = call.header(&format!("X-Field-{n}: {n}"));
+    }
+
+    let response = call.send()?;
+
+    assert_eq!(response.status, 431, "{}", response.body);
+    // The line is written when the connection ends, just after curl has its answer.
+    let logged = |log: &str| {
+        log.lines().any(|l| {
+            l.contains("request refused by the HTTP parser")
+                && l.contains("bad_request")
+                && l.contains("127.0.0.1")
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !logged(&gateway.log()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(logged(&gateway.log()), "{}", gateway.log());
+    Ok(())
+}
