@@ -80,14 +80,6 @@ pub(crate) fn is_encrypted(token: &str) -> bool {
     token.trim().split('.').count() == 5
 }
 
-/// The protected header of a compact JWE, when it is a JSON object.
-pub(crate) fn header(token: &str) -> Option<Value> {
-    let encoded = token.trim().split('.').next()?;
-    serde_json::from_slice::<Value>(&base64url(encoded)?)
-        .ok()
-        .filter(Value::is_object)
-}
-
 /// The five parts of a compact JWE, decoded.
 struct Parts<'a> {
     /// The protected header as sent: the additional authenticated data.
@@ -99,12 +91,19 @@ struct Parts<'a> {
     tag: Vec<u8>,
 }
 
-/// Decrypts `token` with the first of `keys` that fits and works; the plaintext is the
-/// nested token (or the claims).
+/// A decrypted token: its protected header, and the plaintext (the nested token or the
+/// claims).
+#[derive(Debug, PartialEq)]
+pub(crate) struct Decrypted {
+    pub(crate) header: Value,
+    pub(crate) plaintext: Vec<u8>,
+}
+
+/// Decrypts `token` with the first of `keys` that fits and works.
 ///
 /// # Errors
 /// [`JweError`] saying whether the token, its algorithms or the keys are at fault.
-pub(crate) fn decrypt(token: &str, keys: &[DecryptionKey]) -> Result<Vec<u8>, JweError> {
+pub(crate) fn decrypt(token: &str, keys: &[DecryptionKey]) -> Result<Decrypted, JweError> {
     let parts = split(token)?;
     let text = |name: &str| parts.header.get(name).and_then(Value::as_str);
     if parts.header.get("zip").is_some() {
@@ -127,13 +126,17 @@ pub(crate) fn decrypt(token: &str, keys: &[DecryptionKey]) -> Result<Vec<u8>, Jw
     if candidates.is_empty() {
         return Err(JweError::NoKey(alg.name().to_owned()));
     }
-    candidates
+    let plaintext = candidates
         .iter()
         .find_map(|key| {
             let cek = alg.content_key(&key.material, &parts.encrypted_key, enc.key_len())?;
             enc.decrypt(&cek, &parts)
         })
-        .ok_or(JweError::Undecryptable)
+        .ok_or(JweError::Undecryptable)?;
+    Ok(Decrypted {
+        header: parts.header,
+        plaintext,
+    })
 }
 
 fn split(token: &str) -> Result<Parts<'_>, JweError> {

@@ -400,10 +400,7 @@ impl ValidateJwt {
                 "The token is encrypted and no decryption keys are configured. Access denied.";
             return Err(self.refuse(ex, "JwtInvalid", message.into()));
         }
-        if let Some(header) = jwe::header(&raw) {
-            self.check_critical(ex, &header)?;
-        }
-        let plaintext = jwe::decrypt(&raw, &self.decryption).map_err(|error| {
+        let decrypted = jwe::decrypt(&raw, &self.decryption).map_err(|error| {
             let message = match error {
                 JweError::Malformed(what) => format!("JWT is not well formed: {what}."),
                 JweError::Unsupported(what) => {
@@ -419,11 +416,12 @@ impl ValidateJwt {
             };
             self.refuse(ex, "JwtInvalid", message)
         })?;
+        self.check_critical(ex, &decrypted.header)?;
         ex.record(
             "validate-jwt",
             || json!({ "message": "The encrypted token was decrypted." }),
         );
-        let text = String::from_utf8(plaintext).map_err(|_| {
+        let text = String::from_utf8(decrypted.plaintext).map_err(|_| {
             self.refuse(
                 ex,
                 "JwtInvalid",
