@@ -122,6 +122,14 @@ fn direct(roots: rustls::RootCertStore) -> Result<Direct> {
     Ok(Direct::new(connector))
 }
 
+/// Sends the backend's usual request through `direct`.
+async fn send(direct: &Direct, backend: &Backend) -> Result<http::Response<BackendBody>> {
+    direct
+        .send(backend.request())
+        .await
+        .map_err(anyhow::Error::msg)
+}
+
 async fn text(response: http::Response<BackendBody>) -> Result<String> {
     let body = response.into_body().collect().await?.to_bytes();
     Ok(String::from_utf8(body.to_vec())?)
@@ -132,10 +140,7 @@ async fn sequential_requests_share_one_kept_alive_connection() -> Result<()> {
     let backend = Backend::start(|_| OK).await?;
     let direct = direct(rustls::RootCertStore::empty())?;
     for _ in 0..3 {
-        let response = direct
-            .send(backend.request())
-            .await
-            .map_err(anyhow::Error::msg)?;
+        let response = send(&direct, &backend).await?;
         assert_eq!(response.status(), 200);
         assert_eq!(text(response).await?, "ok");
     }
@@ -150,10 +155,7 @@ async fn a_kept_alive_connection_the_backend_closed_is_not_used_again() -> Resul
     let backend = Backend::start(|_| Answer { close: true, ..OK }).await?;
     let direct = direct(rustls::RootCertStore::empty())?;
     for _ in 0..2 {
-        let response = direct
-            .send(backend.request())
-            .await
-            .map_err(anyhow::Error::msg)?;
+        let response = send(&direct, &backend).await?;
         assert_eq!(text(response).await?, "ok");
     }
     assert_eq!(backend.accepted(), 2);
@@ -166,10 +168,7 @@ async fn a_connection_idle_longer_than_the_idle_timeout_is_not_reused() -> Resul
     let connector = direct(rustls::RootCertStore::empty())?.connector;
     let direct = Direct::with_idle_timeout(connector, std::time::Duration::ZERO);
     for _ in 0..2 {
-        let response = direct
-            .send(backend.request())
-            .await
-            .map_err(anyhow::Error::msg)?;
+        let response = send(&direct, &backend).await?;
         assert_eq!(text(response).await?, "ok");
     }
     assert_eq!(backend.accepted(), 2);
@@ -188,16 +187,10 @@ async fn a_body_that_arrives_after_the_head_streams_and_its_connection_is_reused
     })
     .await?;
     let direct = direct(rustls::RootCertStore::empty())?;
-    let response = direct
-        .send(backend.request())
-        .await
-        .map_err(anyhow::Error::msg)?;
+    let response = send(&direct, &backend).await?;
     backend.more.notify_one();
     assert_eq!(text(response).await?, "abcdef");
-    let response = direct
-        .send(backend.request())
-        .await
-        .map_err(anyhow::Error::msg)?;
+    let response = send(&direct, &backend).await?;
     assert_eq!(text(response).await?, "ok");
     assert_eq!(backend.accepted(), 1);
     Ok(())
@@ -214,18 +207,11 @@ async fn a_body_dropped_before_its_end_closes_its_connection() -> Result<()> {
     })
     .await?;
     let direct = direct(rustls::RootCertStore::empty())?;
-    let mut body = direct
-        .send(backend.request())
-        .await
-        .map_err(anyhow::Error::msg)?
-        .into_body();
+    let mut body = send(&direct, &backend).await?.into_body();
     let first = body.frame().await.expect("a frame")?.into_data().ok();
     assert_eq!(first.as_deref(), Some(&b"hello"[..]));
     drop(body);
-    let response = direct
-        .send(backend.request())
-        .await
-        .map_err(anyhow::Error::msg)?;
+    let response = send(&direct, &backend).await?;
     assert_eq!(text(response).await?, "ok");
     assert_eq!(backend.accepted(), 2);
     Ok(())
@@ -319,14 +305,8 @@ async fn pooling_a_connection_closes_the_longest_idle_one_once_it_has_expired() 
     let connector = direct(rustls::RootCertStore::empty())?.connector;
     let direct = Direct::with_idle_timeout(connector, std::time::Duration::ZERO);
     // Two responses in flight at once: two connections, each pooled when its body is read.
-    let first = direct
-        .send(backend.request())
-        .await
-        .map_err(anyhow::Error::msg)?;
-    let second = direct
-        .send(backend.request())
-        .await
-        .map_err(anyhow::Error::msg)?;
+    let first = send(&direct, &backend).await?;
+    let second = send(&direct, &backend).await?;
     assert_eq!(backend.accepted(), 2);
     let uri = backend.request().uri().clone();
     let origin = direct.pool.origin(&uri).map_err(anyhow::Error::msg)?;
