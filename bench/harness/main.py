@@ -182,6 +182,22 @@ def _line(m):
     return f"{m['rps']:9,.0f}/s  {cpu:7.1f} µs CPU/req  p50 {m['p50_ms']:.2f} ms  p99 {m['p99_ms']:.2f} ms  peak {m['peak_rss_mib']:.1f} MiB{mark}"
 
 
+def prepare_single(settings, processes, tool, name):
+    """What bench/profile and bench/syscalls both start from: the usual tools and `tool`,
+    release binaries, free ports, the certificates and the upstream. Returns the binaries,
+    the certificates and the output directory target/bench/NAME."""
+    _ensure_tools(settings)  # nginx serves as the upstream, as in bench/run
+    if not shutil.which(tool):
+        raise RuntimeError(f"{tool} is required but not installed (apt-get install -y {tool})")
+    binaries = _build(settings.no_build)
+    _check_ports()
+    out = OUT / name
+    out.mkdir(parents=True, exist_ok=True)
+    pki = certs.make(OUT / "pki")
+    servers.start_upstream(processes, OUT / "work" / "upstream")
+    return binaries, pki, out
+
+
 def _ensure_tools(settings):
     for tool in ("cargo", "openssl", "curl", "taskset"):
         if not shutil.which(tool):

@@ -7,11 +7,10 @@ request and the functions that allocate most; the full profile is in target/benc
 """
 
 import argparse
-import shutil
 import subprocess
 
-from . import certs, checks, scenarios, servers
-from .main import OUT, _build, _check_ports, _ensure_tools, guarded
+from . import checks, scenarios, servers
+from .main import OUT, guarded, prepare_single
 
 
 def parse(argv):
@@ -29,15 +28,7 @@ def main(argv):
 
 
 def _run(settings, processes):
-    _ensure_tools(settings)  # nginx serves as the upstream, as in bench/run
-    if not shutil.which("valgrind"):
-        raise RuntimeError("valgrind is required but not installed (apt-get install -y valgrind)")
-    binaries = _build(settings.no_build)
-    _check_ports()
-    out = OUT / "profile"
-    out.mkdir(parents=True, exist_ok=True)
-    pki = certs.make(OUT / "pki")
-    servers.start_upstream(processes, OUT / "work" / "upstream")
+    binaries, pki, out = prepare_single(settings, processes, "valgrind", "profile")
     server = _Profiled(pki, OUT / "work", binaries, out)
     server.log_level = settings.log
     proc = server.start(processes)

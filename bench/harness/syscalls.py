@@ -10,12 +10,11 @@ meaningful and are left out.
 """
 
 import argparse
-import shutil
 import signal
 import subprocess
 
-from . import certs, checks, procs, scenarios, servers
-from .main import OUT, _build, _check_ports, _ensure_tools, guarded
+from . import checks, procs, scenarios, servers
+from .main import OUT, guarded, prepare_single
 
 
 def parse(argv):
@@ -34,15 +33,7 @@ def main(argv):
 
 
 def _run(settings, processes):
-    _ensure_tools(settings)
-    if not shutil.which("strace"):
-        raise RuntimeError("strace is required but not installed (apt-get install -y strace)")
-    binaries = _build(settings.no_build)
-    _check_ports()
-    out = OUT / "syscalls"
-    out.mkdir(parents=True, exist_ok=True)
-    pki = certs.make(OUT / "pki")
-    servers.start_upstream(processes, OUT / "work" / "upstream")
+    binaries, pki, out = prepare_single(settings, processes, "strace", "syscalls")
     for name in [s.strip() for s in settings.servers.split(",") if s.strip()]:
         server = servers.KINDS[name](pki, OUT / "work", binaries)
         proc = server.start(processes)
