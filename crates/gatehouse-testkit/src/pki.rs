@@ -114,21 +114,7 @@ impl Pki {
             self.path("server", "key"),
             self.path("server", "csr"),
         );
-        openssl(&[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            str(&key)?,
-            "-out",
-            str(&csr)?,
-            "-subj",
-            "/CN=localhost",
-        ])?;
+        request(&key, &csr, "/CN=localhost")?;
         let extensions = self.path("server", "ext");
         std::fs::write(
             &extensions,
