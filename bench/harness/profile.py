@@ -96,6 +96,9 @@ def _load(binaries, pki, requests, http2, toggle):
 #: Where Rust code enters the allocator, and the C allocator itself (aws-lc calls it directly).
 RUST_ENTRIES = ("__rustc::__rust_alloc", "__rustc::__rust_realloc", "__rustc::__rust_alloc_zeroed")
 C_ALLOCATOR = ("malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc")
+#: mimalloc's entry points: with link-time optimisation Rust's shims are inlined into their
+#: callers, which then call these directly.
+MIMALLOC_ENTRIES = ("mi_malloc_aligned", "mi_zalloc_aligned", "mi_realloc_aligned", "mi_malloc", "mi_zalloc", "mi_realloc")
 
 
 def _summarise(path, requests):
@@ -126,9 +129,12 @@ def _allocations(path):
 
 
 def _allocates(caller, callee):
+    caller = caller or ""
     if callee in RUST_ENTRIES:
         return caller not in RUST_ENTRIES
-    return callee in C_ALLOCATOR and not (caller or "").startswith("__rustc::")
+    if callee in MIMALLOC_ENTRIES:
+        return not caller.startswith(("__rustc::", "mi_", "_mi_", "<mimalloc::"))
+    return callee in C_ALLOCATOR and not caller.startswith("__rustc::")
 
 
 def _name(names, text):

@@ -7,6 +7,7 @@ import statistics
 METRICS = {
     "keepalive_h1": [
         ("cpu_us_per_request", "server CPU per request", "µs", "lower"),
+        ("kernel_cpu_us_per_request", "of which in the kernel", "µs", "lower"),
         ("rps", "requests per second", "/s", "higher"),
         ("p50_ms", "p50 latency", "ms", "lower"),
         ("p99_ms", "p99 latency", "ms", "lower"),
@@ -14,6 +15,7 @@ METRICS = {
     ],
     "h2_multiplexed": [
         ("cpu_us_per_request", "server CPU per request", "µs", "lower"),
+        ("kernel_cpu_us_per_request", "of which in the kernel", "µs", "lower"),
         ("rps", "requests per second", "/s", "higher"),
         ("p99_ms", "p99 latency", "ms", "lower"),
         ("peak_rss_mib", "peak RSS", "MiB", "lower"),

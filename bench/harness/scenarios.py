@@ -99,13 +99,13 @@ class _Sampler:
     def on_event(self, event):
         if event == "measuring":
             procs.reset_peak(self.pid)
-            self.cpu_start = procs.cpu_seconds(self.pid)
+            self.cpu_start = procs.cpu_split(self.pid)
         elif event == "held":
             time.sleep(1.0)  # let the server finish the last handshakes it is processing
             self.held = {"rss_kib": procs.rss_kib(self.pid), "fds": procs.open_fds(self.pid)}
 
     def on_result(self):
-        self.cpu_end = procs.cpu_seconds(self.pid)
+        self.cpu_end = procs.cpu_split(self.pid)
         self.peak_kib = procs.peak_rss_kib(self.pid)
 
 
@@ -138,10 +138,12 @@ def _measurements(scenario, result, sampler):
     if scenario.idle:
         return _idle_measurements(result, sampler)
     ok = result["ok"]
-    cpu = sampler.cpu_end - sampler.cpu_start
+    kernel = sampler.cpu_end[1] - sampler.cpu_start[1]
+    cpu = sampler.cpu_end[0] - sampler.cpu_start[0] + kernel
     m = {
         "rps": result["rps"],
         "cpu_us_per_request": cpu * 1e6 / ok if ok else None,
+        "kernel_cpu_us_per_request": kernel * 1e6 / ok if ok else None,
         "server_cpu_utilisation": cpu / result["seconds"] if result["seconds"] else None,
         "p50_ms": result["latency_ms"]["p50"],
         "p99_ms": result["latency_ms"]["p99"],
