@@ -16,7 +16,6 @@
 //! the pool is used), and a request that fails on a reused connection before any of it was
 //! written is sent again, on another connection.
 
-use std::collections::HashMap;
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -25,6 +24,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use foldhash::HashMap;
 use http::Uri;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use hyper::body::Incoming;

@@ -3,7 +3,7 @@
 //! Lookups cost the same however many APIs are configured: the API is found by hashing the
 //! request path's prefixes, longest first, and only that API's operations are matched.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// One compiled URL template such as `/users/{id}/orders/{*rest}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,7 +123,7 @@ pub enum Routed<'r, A, O> {
 impl<A, O> Default for Router<A, O> {
     fn default() -> Self {
         Self {
-            by_path: HashMap::new(),
+            by_path: HashMap::default(),
             apis: Vec::new(),
         }
     }
