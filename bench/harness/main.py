@@ -291,6 +291,10 @@ def _common_notes(settings):
     return [
         "CPU per request is the stable figure on this shared 2-core machine; requests per second "
         "also depend on the load generator and upstream sharing CPU 1.",
+        "'Of which in the kernel' is the server's stime: its system calls and the loopback TCP work "
+        "they cause (on loopback, sending runs the receiver's side of TCP too). The servers move the "
+        "same bytes in the same number of TCP writes, so this part is about the same for all three; "
+        "user-space CPU per request is the total minus it.",
         "New-connection runs: every handshake was checked to be full (the client tries to resume; "
         "the servers have tickets and session caches off: nginx ssl_session_tickets/cache off, "
         "haproxy no-tls-tickets and tune.ssl.cachesize 0, Gatehouse --disable-tls-resumption).",

@@ -146,6 +146,18 @@ def cpu_split(root):
     return user / CLOCK_TICKS, kernel / CLOCK_TICKS
 
 
+def page_faults(root):
+    """Minor and major page faults, children's included, summed over the process tree: memory
+    an allocator gives back to the kernel and takes again shows up here as kernel time."""
+    faults = 0
+    for pid in tree(root):
+        fields = _stat_fields(pid)
+        if fields:
+            # minflt, cminflt, majflt, cmajflt are fields 10-13 of stat, [7:11] here.
+            faults += sum(int(v) for v in fields[7:11])
+    return faults
+
+
 def _status_kib(pid, key):
     try:
         with open(f"/proc/{pid}/status") as f:

@@ -94,18 +94,21 @@ class _Sampler:
         self.rss_before_kib = procs.rss_kib(pid)
         self.fds_before = procs.open_fds(pid)
         self.cpu_start = self.cpu_end = None
+        self.faults_start = self.faults_end = 0
         self.held = {}
 
     def on_event(self, event):
         if event == "measuring":
             procs.reset_peak(self.pid)
             self.cpu_start = procs.cpu_split(self.pid)
+            self.faults_start = procs.page_faults(self.pid)
         elif event == "held":
             time.sleep(1.0)  # let the server finish the last handshakes it is processing
             self.held = {"rss_kib": procs.rss_kib(self.pid), "fds": procs.open_fds(self.pid)}
 
     def on_result(self):
         self.cpu_end = procs.cpu_split(self.pid)
+        self.faults_end = procs.page_faults(self.pid)
         self.peak_kib = procs.peak_rss_kib(self.pid)
 
 
@@ -144,6 +147,7 @@ def _measurements(scenario, result, sampler):
         "rps": result["rps"],
         "cpu_us_per_request": cpu * 1e6 / ok if ok else None,
         "kernel_cpu_us_per_request": kernel * 1e6 / ok if ok else None,
+        "page_faults_per_request": (sampler.faults_end - sampler.faults_start) / ok if ok else None,
         "server_cpu_utilisation": cpu / result["seconds"] if result["seconds"] else None,
         "p50_ms": result["latency_ms"]["p50"],
         "p99_ms": result["latency_ms"]["p99"],
