@@ -15,13 +15,12 @@ use gatehouse_model::{
     CertificateProperties, ModelError, Resource, ResourceKind, ResourcePath, SubscriptionProperties,
 };
 use serde_json::{Value, json};
-use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::console::ConsoleSettings;
 use crate::control::{Control, ControlError};
-use crate::{ApiError, generate_key};
+use crate::{AdminToken, ApiError, generate_key};
 use crate::{policy_resources, trust_resources};
 
 /// What every handler can reach.
@@ -29,7 +28,7 @@ use crate::{policy_resources, trust_resources};
 struct AppState {
     control: Arc<Control>,
     traces: Arc<TraceStore>,
-    token: Arc<str>,
+    token: AdminToken,
 }
 
 /// The management API: resources under the admin token, traces by their unguessable id, and
@@ -37,7 +36,7 @@ struct AppState {
 pub fn router(
     control: Arc<Control>,
     traces: Arc<TraceStore>,
-    token: &str,
+    token: AdminToken,
     console: ConsoleSettings,
 ) -> axum::Router {
     let console_pages = crate::console::pages(&console);
@@ -45,7 +44,7 @@ pub fn router(
     let state = AppState {
         control,
         traces,
-        token: token.into(),
+        token,
     };
     let authenticated = axum::Router::new()
         .route("/subscriptions/{sid}/listSecrets", post(list_secrets))
@@ -75,8 +74,7 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token)
         .unwrap_or_default();
-    let valid: bool = presented.as_bytes().ct_eq(state.token.as_bytes()).into();
-    if !valid {
+    if !state.token.matches(presented) {
         return ApiError::unauthorized().into_response();
     }
     next.run(request).await

@@ -23,5 +23,5 @@ pub use api::router;
 pub use console::ConsoleSettings;
 pub use control::{Control, ControlError};
 pub use error::ApiError;
-pub use secrets::{generate_key, generate_token};
+pub use secrets::{AdminToken, AdminTokenError, generate_key, generate_token};
 pub use server::serve;

@@ -36,6 +36,12 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long connections get to finish in-flight requests at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the listener stops accepting after `accept` failed for want of resources (file
+/// descriptors, memory): retrying at once would only spin, and the connections that are
+/// open need the CPU to finish and free what is short.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(250);
+/// At most one warning per this long while `accept` keeps failing.
+const ACCEPT_WARN_EVERY: Duration = Duration::from_secs(10);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -178,14 +184,9 @@ async fn serve_with<H, F, S, B>(
     B::Error: Into<BoxError>,
 {
     let graceful = GracefulShutdown::new();
-    let mut http = auto::Builder::new(TokioExecutor::new());
-    http.http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
-    http.http2()
-        .max_header_list_size(crate::malformed::H2_MAX_HEADER_LIST);
-    let (http, on_connection) = (Arc::new(http), Arc::new(on_connection));
+    let (http, on_connection) = (Arc::new(Protocols::new()), Arc::new(on_connection));
     let handshake = Arc::new(handshake);
+    let mut failures = AcceptFailures::default();
     tokio::pin!(shutdown);
 
     loop {
@@ -193,7 +194,12 @@ async fn serve_with<H, F, S, B>(
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    tracing::warn!(%error, "accept failed");
+                    if let Some(pause) = failures.record(&error) {
+                        tokio::select! {
+                            () = tokio::time::sleep(pause) => {}
+                            () = &mut shutdown => break,
+                        }
+                    }
                     continue;
                 }
             },
@@ -210,7 +216,9 @@ async fn serve_with<H, F, S, B>(
             let Some(service) = on_connection(peer, tls.get_ref().1, settings) else {
                 return;
             };
-            let serving = http.serve_connection(TokioIo::new(tls), service);
+            let serving = http
+                .for_alpn(tls.get_ref().1)
+                .serve_connection(TokioIo::new(tls), service);
             if let Err(error) = watcher.watch(serving.into_owned()).await {
                 log_connection_error(&*error, peer);
             }
@@ -219,6 +227,110 @@ async fn serve_with<H, F, S, B>(
     }
 
     drain(graceful).await;
+}
+
+/// The HTTP settings of both protocols, one builder per protocol. The TLS handshake already
+/// chose the protocol (ALPN), so the connection is not sniffed: sniffing waits for the first
+/// bytes with no timeout, so a caller that connects and stays silent would hold the
+/// connection forever, where HTTP/1.1's header read timeout closes it.
+struct Protocols {
+    http1: auto::Builder<TokioExecutor>,
+    http2: auto::Builder<TokioExecutor>,
+}
+
+impl Protocols {
+    fn new() -> Self {
+        let mut http = auto::Builder::new(TokioExecutor::new());
+        http.http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT);
+        http.http2()
+            .max_header_list_size(crate::malformed::H2_MAX_HEADER_LIST);
+        Self {
+            http1: http.clone().http1_only(),
+            http2: http.http2_only(),
+        }
+    }
+
+    /// HTTP/2 when the caller chose `h2`, else HTTP/1.1 (a caller without ALPN speaks it).
+    fn for_alpn(&self, tls: &ServerConnection) -> &auto::Builder<TokioExecutor> {
+        match tls.alpn_protocol() {
+            Some(b"h2") => &self.http2,
+            _ => &self.http1,
+        }
+    }
+}
+
+/// `accept` failures: those that concern one connection (it was reset before it was taken)
+/// are retried at once; running out of file descriptors or memory pauses the listener, and
+/// warnings come at most once per [`ACCEPT_WARN_EVERY`] with how many failed meanwhile.
+#[derive(Default)]
+struct AcceptFailures {
+    last_warned: Option<std::time::Instant>,
+    unreported: u64,
+}
+
+impl AcceptFailures {
+    /// Records `error` and returns how long to pause before accepting again, if at all.
+    fn record(&mut self, error: &std::io::Error) -> Option<Duration> {
+        if !is_resource_shortage(error) {
+            tracing::debug!(%error, "accept failed for one connection");
+            return None;
+        }
+        self.unreported += 1;
+        let due = self
+            .last_warned
+            .is_none_or(|at| at.elapsed() >= ACCEPT_WARN_EVERY);
+        if due {
+            tracing::warn!(
+                %error,
+                failures = self.unreported,
+                pause_ms = ACCEPT_BACKOFF.as_millis() as u64,
+                "accept failed: pausing the listener (raise the open-files limit, ulimit -n, if this repeats)"
+            );
+            self.last_warned = Some(std::time::Instant::now());
+            self.unreported = 0;
+        }
+        Some(ACCEPT_BACKOFF)
+    }
+}
+
+/// EMFILE, ENFILE, ENOBUFS and ENOMEM: the process or the system is short of something a new
+/// connection needs, and retrying at once cannot succeed.
+fn is_resource_shortage(error: &std::io::Error) -> bool {
+    // Linux's numbers: ENOMEM, ENFILE, EMFILE, ENOBUFS.
+    const SHORTAGES: [i32; 4] = [12, 23, 24, 105];
+    error
+        .raw_os_error()
+        .is_some_and(|code| SHORTAGES.contains(&code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_out_of_descriptors_pauses_the_listener_and_warns_once_per_period() {
+        let mut failures = AcceptFailures::default();
+        let emfile = std::io::Error::from_raw_os_error(24);
+
+        let pauses: Vec<_> = (0..1000).map(|_| failures.record(&emfile)).collect();
+
+        assert!(pauses.iter().all(|p| *p == Some(ACCEPT_BACKOFF)));
+        assert_eq!(
+            failures.unreported, 999,
+            "one warning, the rest counted for the next"
+        );
+    }
+
+    #[test]
+    fn a_connection_reset_before_it_was_taken_is_retried_at_once() {
+        let mut failures = AcceptFailures::default();
+        let aborted = std::io::Error::from(std::io::ErrorKind::ConnectionAborted);
+
+        assert_eq!(failures.record(&aborted), None);
+        assert_eq!(failures.unreported, 0);
+    }
 }
 
 /// The stream of a handshake that finished in time, or `None` with the reason logged.

@@ -9,8 +9,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use gatehouse_admin::Control;
+use anyhow::{Context, Result, anyhow};
+use gatehouse_admin::{AdminToken, Control};
 use gatehouse_cert::ca::LocalCa;
 use gatehouse_model::{Resource, ResourcePath};
 use serde_json::{Value, json};
@@ -144,14 +144,21 @@ impl DataDir {
         Ok(ca)
     }
 
-    /// The admin token.
+    /// The admin token, refused when it is too short to be a secret: an emptied token file
+    /// must stop the start, not open the management API.
     ///
     /// # Errors
-    /// When the token file cannot be read.
-    pub(crate) fn read_token(&self) -> Result<String> {
-        let token =
-            fs::read_to_string(self.admin_token()).context("cannot read the admin token")?;
-        Ok(token.trim().to_owned())
+    /// When the token file cannot be read or does not hold a usable token.
+    pub(crate) fn read_token(&self) -> Result<AdminToken> {
+        let path = self.admin_token();
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the admin token {}", path.display()))?;
+        AdminToken::parse(&text).map_err(|error| {
+            anyhow!(
+                "the admin token in {} cannot be used: {error}. Delete the file to have a new one made at the next start, or write a longer token into it",
+                path.display()
+            )
+        })
     }
 
     fn local_ca_or_create(&self) -> Result<LocalCa> {

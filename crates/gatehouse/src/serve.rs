@@ -52,6 +52,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let postgres = postgres_url(args.store.as_deref())?;
     let key_file = KeyFile::choose(args.secrets_key_file.as_deref(), postgres.is_some(), &data)?;
     data.prepare()?;
+    let token = data.read_token()?;
     let store = open_store(postgres, &data, &key_file).await?;
     tracing::info!(store = %store.describe(), "store opened");
 
@@ -95,7 +96,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         gateway_url: public_url(addrs.0),
         gateway_trust: gatehouse_admin::client::Trust::roots(&[ca]).map_err(anyhow::Error::msg)?,
     };
-    let router = gatehouse_admin::router(control.clone(), traces, &data.read_token()?, console);
+    let router = gatehouse_admin::router(control.clone(), traces, token, console);
 
     let shutdown = shutdown_signal()?;
     print_banner(addrs, &data, &control, first).await;

@@ -173,3 +173,52 @@ fn a_head_the_http_parser_refuses_is_logged_as_a_refusal() -> Result<()> {
     assert!(logged(&gateway.log()), "{}", gateway.log());
     Ok(())
 }
+
+/// Connects over TLS (offering `alpn`, or nothing), sends nothing, and prints `closed` and the
+/// seconds it took when the gateway closed the connection, `open` when it was still open
+/// after a minute.
+const SILENT_CALLER: &str = r#"
+import socket, ssl, sys, time
+context = ssl.create_default_context(cafile=sys.argv[2])
+if sys.argv[3] != "none":
+    context.set_alpn_protocols([sys.argv[3]])
+raw = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+tls = context.wrap_socket(raw, server_hostname="localhost")
+tls.settimeout(60)
+start = time.monotonic()
+try:
+    print("closed" if tls.recv(1) == b"" else "data", round(time.monotonic() - start))
+except socket.timeout:
+    print("open", 60)
+except (ConnectionResetError, ssl.SSLError):
+    print("closed", round(time.monotonic() - start))
+"#;
+
+#[test]
+fn a_caller_that_sends_nothing_after_the_handshake_is_disconnected() -> Result<()> {
+    let (_dir, gateway, _key) = start()?;
+    let port = gateway
+        .gateway_url
+        .rsplit(':')
+        .next()
+        .context("the gateway URL has a port")?;
+
+    let callers = ["http/1.1", "none"].map(|alpn| {
+        Command::new("python3")
+            .args(["-c", SILENT_CALLER, port])
+            .arg(gateway.ca())
+            .arg(alpn)
+            .stdout(Stdio::piped())
+            .spawn()
+    });
+    let mut outcomes = Vec::new();
+    for caller in callers {
+        let output = caller.context("python3")?.wait_with_output()?;
+        outcomes.push(String::from_utf8_lossy(&output.stdout).trim().to_owned());
+    }
+
+    for outcome in &outcomes {
+        assert!(outcome.starts_with("closed"), "{outcomes:?}");
+    }
+    Ok(())
+}
