@@ -212,6 +212,41 @@ fn a_traced_call_returns_a_trace_with_the_thumbprint_and_policy_steps() -> Resul
 }
 
 #[test]
+fn a_trace_shows_no_credential_the_caller_sent() -> Result<()> {
+    let s = Scenario::start()?;
+    let bearer = "Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.c2lnbmF0dXJl";
+    let cookie = "session=7f3c9a1e5b2d4c6f8a0b";
+
+    let response = s
+        .gateway
+        .call(&format!("/echo/resource?subscription-key={}&x=1", s.key()))
+        .cert(&s.client_a.cert, &s.client_a.key)
+        .header(&format!("Ocp-Apim-Subscription-Key: {}", s.key()))
+        .header(&format!("Authorization: {bearer}"))
+        .header("Proxy-Authorization: Basic dXNlcjpwcm94eS1wYXNzd29yZA==")
+        .header(&format!("Cookie: {cookie}"))
+        .header("Ocp-Apim-Trace: true")
+        .send()?;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let location = response
+        .header("ocp-apim-trace-location")
+        .expect("a trace location");
+    let trace = gatehouse_testkit::Curl::new(location, &s.gateway.ca()).send()?;
+
+    for secret in [
+        s.key(),
+        bearer,
+        "eyJhbGciOiJIUzI1NiJ9",
+        "dXNlcjpwcm94eS1wYXNzd29yZA==",
+        "7f3c9a1e5b2d4c6f8a0b",
+    ] {
+        assert!(!trace.body.contains(secret), "{secret} in {}", trace.body);
+    }
+    assert!(trace.body.contains("x=1"), "the rest of the query is shown");
+    Ok(())
+}
+
+#[test]
 fn no_trace_without_allow_tracing() -> Result<()> {
     let s = Scenario::start()?;
     let body = json!({ "properties": { "scope": "/products/starter", "state": "active", "allowTracing": false, "primaryKey": "no-tracing-key-0001" } });

@@ -106,6 +106,9 @@ pub struct Exchange {
     pub(crate) consumed: Cell<u8>,
     /// Values of secret named values, masked in the trace.
     pub(crate) secrets: Arc<[Arc<str>]>,
+    /// The caller's credentials and subscription keys as the request arrived, masked in the
+    /// trace wherever they appear (filled only for traced requests).
+    caller_secrets: Vec<Arc<str>>,
     /// The client certificate `authentication-certificate` chose for the backend.
     pub(crate) client_identity: Option<Arc<super::ClientIdentity>>,
     /// How the backend's TLS certificate is checked: the backend entity's settings after
@@ -150,6 +153,7 @@ impl Exchange {
             cache_key: None,
             consumed: Cell::new(0),
             secrets: Arc::new([]),
+            caller_secrets: Vec::new(),
             client_identity: None,
             backend_tls: super::BackendTls::default(),
             proxy: None,
@@ -189,8 +193,9 @@ impl Exchange {
     }
 
     /// Turns on recording; traced requests carry a [`Trace`].
-    pub fn with_trace(self) -> Self {
+    pub fn with_trace(mut self) -> Self {
         *self.trace.borrow_mut() = Some(Trace::start(self.started));
+        self.caller_secrets = self.credentials_presented();
         self
     }
 
@@ -251,6 +256,7 @@ impl Exchange {
     pub fn take_trace(&mut self) -> Option<Trace> {
         let mut trace = self.trace.get_mut().take()?;
         trace.mask(&self.secrets);
+        trace.mask(&self.caller_secrets);
         Some(trace)
     }
 

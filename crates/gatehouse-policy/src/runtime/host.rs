@@ -164,28 +164,92 @@ impl Host for Exchange {
     }
 }
 
+/// Headers that carry the caller's credentials: a trace shows them masked.
+const CREDENTIAL_HEADERS: [http::HeaderName; 3] = [
+    http::header::AUTHORIZATION,
+    http::header::PROXY_AUTHORIZATION,
+    http::header::COOKIE,
+];
+
+/// Values shorter than this are masked where they stand (by header or parameter name) but not
+/// wherever they occur: masking a one-letter value everywhere would blank the whole trace.
+const MIN_MASKED_EVERYWHERE: usize = 6;
+
 impl Exchange {
-    /// The request as a trace shows it, with the subscription key masked wherever the API
-    /// reads it from (header and query).
+    /// The request as a trace shows it, with credential headers and the subscription key
+    /// masked wherever a caller can send it (the API's names and APIM's standard ones).
     pub fn masked_request_json(&self) -> serde_json::Value {
-        let names = self
-            .resolved
-            .api
-            .as_ref()
-            .map(|api| &api.subscription_key_parameter_names);
         let mut headers = self.request.headers.clone();
         let mut url = self.request.url.clone();
-        if let Some(names) = names {
-            if let Some(value) = headers.get_mut(&*names.header) {
+        for (header, query) in self.key_parameter_names() {
+            if let Some(value) = headers.get_mut(header) {
                 *value = http::HeaderValue::from_static(MASK);
             }
-            url.query = mask_query(&url.query, &names.query);
+            url.query = mask_query(&url.query, query);
+        }
+        for name in &CREDENTIAL_HEADERS {
+            if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
+                for value in entry.iter_mut() {
+                    *value = http::HeaderValue::from_static(MASK);
+                }
+            }
         }
         serde_json::json!({
             "method": self.request.method.as_str(),
             "url": url.to_string(),
             "headers": super::headers_json(&headers),
         })
+    }
+
+    /// Where a caller can send a subscription key: the API's header and query names, then
+    /// APIM's standard ones (a caller may send the key under them even when the API reads
+    /// others).
+    fn key_parameter_names(&self) -> [(&str, &str); 2] {
+        let standard = ("ocp-apim-subscription-key", "subscription-key");
+        let api = self.resolved.api.as_ref().map_or(standard, |api| {
+            let names = &api.subscription_key_parameter_names;
+            (&*names.header, &*names.query)
+        });
+        [api, standard]
+    }
+
+    /// The caller's credentials as the request arrived: credential headers (whole, and the
+    /// part after the scheme) and subscription keys under every name a caller can use. A
+    /// trace masks each wherever it appears, since policies may copy them anywhere.
+    pub(crate) fn credentials_presented(&self) -> Vec<Arc<str>> {
+        let headers = &self.request.headers;
+        let mut found: Vec<&str> = Vec::new();
+        for name in &CREDENTIAL_HEADERS {
+            for value in headers.get_all(name).iter().filter_map(|v| v.to_str().ok()) {
+                found.push(value);
+                found.extend(
+                    value
+                        .split_once(' ')
+                        .map(|(_, credential)| credential.trim()),
+                );
+            }
+        }
+        let mut keys = Vec::new();
+        for (header, query) in self.key_parameter_names() {
+            found.extend(
+                headers
+                    .get_all(header)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok()),
+            );
+            keys.extend(
+                query_pairs(&self.request.url.query)
+                    .filter(|(name, _)| name == query)
+                    .map(|(_, value)| value),
+            );
+        }
+        found
+            .into_iter()
+            .map(str::to_owned)
+            .chain(keys)
+            .filter(|value| value.len() >= MIN_MASKED_EVERYWHERE)
+            .map(Arc::from)
+            .collect()
     }
 
     pub(crate) fn headers(&self, message: Message) -> &http::HeaderMap {
