@@ -62,3 +62,18 @@ fn a_misspelled_policy_is_refused_with_a_hint() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn informational_statuses_are_refused_where_a_final_response_is_set() {
+    for element in [
+        r#"<return-response><set-status code="101" /></return-response>"#,
+        r#"<set-status code="100" reason="Continue" />"#,
+        r#"<mock-response status-code="101" />"#,
+        r#"<check-header name="x" failed-check-httpcode="100" failed-check-error-message="m" ignore-case="true" />"#,
+    ] {
+        let errors = errors(&format!("<policies><inbound>{element}</inbound></policies>"));
+
+        assert_eq!(errors.len(), 1, "{element}: {errors:?}");
+        assert!(errors[0].contains("200 to 599"), "{element}: {errors:?}");
+    }
+}

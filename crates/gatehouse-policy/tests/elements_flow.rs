@@ -449,3 +449,16 @@ fn proxy_urls_other_than_plain_http_are_refused_when_saved_and_when_computed() {
     assert_eq!(ran.reason_code(), Some("ExpressionValueEvaluationFailure"));
     assert!(gateway.backend.received().is_empty(), "fails closed");
 }
+
+#[test]
+fn a_computed_informational_status_fails_the_request_instead_of_being_sent() {
+    let gateway = TestGateway::default();
+    let inbound = r#"<return-response><set-status code="@(context.Request.Url.Query.GetValueOrDefault("s", "200"))" /></return-response>"#;
+
+    let ran = gateway.run(
+        &policy(inbound, "", ""),
+        Call::get(&format!("{GATEWAY}/resource?s=101")),
+    );
+
+    assert_eq!(ran.status, 500, "{}", ran.body);
+}

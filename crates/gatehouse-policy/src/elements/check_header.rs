@@ -26,8 +26,8 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<CheckH
         return None;
     };
     let status: u16 = cx.literal(element, "failed-check-httpcode", "a status code")?;
-    if !(100..600).contains(&status) {
-        let message = format!("failed-check-httpcode {status} must be from 100 to 599");
+    if !super::FINAL_STATUSES.contains(&status) {
+        let message = format!("failed-check-httpcode {status} must be from 200 to 599");
         cx.error(element.position, Code::InvalidValue, message);
         return None;
     }

@@ -22,10 +22,10 @@ pub(crate) struct MockResponse {
 
 pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<MockResponse> {
     let status = cx
-        .literal::<u16>(element, "status-code", "a status code from 100 to 599")
+        .literal::<u16>(element, "status-code", "a status code from 200 to 599")
         .unwrap_or(200);
-    if !(100..600).contains(&status) {
-        let message = format!("status-code {status} must be from 100 to 599");
+    if !super::FINAL_STATUSES.contains(&status) {
+        let message = format!("status-code {status} must be from 200 to 599");
         cx.error(element.position, Code::InvalidValue, message);
         return None;
     }

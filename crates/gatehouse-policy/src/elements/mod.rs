@@ -355,3 +355,8 @@ fn collect_texts<'a>(action: &'a Action, out: &mut Vec<&'a Text>) {
         _ => {}
     }
 }
+
+/// The statuses a policy may give a response: final ones. A 1xx status is not a response
+/// (HTTP/1.1 would answer `101` and drop the connection, HTTP/2 resets the stream), so it is
+/// refused when saved and fails the request when computed.
+pub(crate) const FINAL_STATUSES: std::ops::Range<u16> = 200..600;

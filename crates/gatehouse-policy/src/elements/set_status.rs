@@ -20,7 +20,7 @@ pub(crate) fn compile(element: &Element, cx: &mut Compiler<'_>) -> Option<SetSta
     if let Text::Literal(text) = &code
         && parse_status(text).is_none()
     {
-        let message = format!("status code '{text}' must be a number from 100 to 599");
+        let message = format!("status code '{text}' must be a number from 200 to 599");
         cx.error(element.position, crate::reader::Code::InvalidValue, message);
         return None;
     }
@@ -74,5 +74,5 @@ fn parse_status(text: &str) -> Option<u16> {
     text.trim()
         .parse()
         .ok()
-        .filter(|code| (100..600).contains(code))
+        .filter(|code| super::FINAL_STATUSES.contains(code))
 }
