@@ -27,6 +27,8 @@ const CA_VALIDITY: Duration = Duration::days(3650);
 const SERVER_VALIDITY: Duration = Duration::days(397);
 /// Certificates start an hour in the past so clients with a slow clock accept them.
 const BACKDATE: Duration = Duration::hours(1);
+/// The longest validity `issue_client` gives: 100 years, far inside what X.509 dates carry.
+pub const MAX_CLIENT_VALIDITY_DAYS: u32 = 36_500;
 
 /// Why the CA could not be created, loaded or used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -59,6 +61,15 @@ pub enum CaError {
     InvalidName {
         /// The offending name.
         name: String,
+    },
+    /// A client certificate needs a subject name.
+    #[error("the common name is empty: give the client a name (--cn)")]
+    EmptyCommonName,
+    /// A validity outside what a client certificate may have.
+    #[error("{days} days is not a usable validity: give 1 to {max} days", max = MAX_CLIENT_VALIDITY_DAYS)]
+    InvalidValidity {
+        /// The days asked for.
+        days: u32,
     },
     /// Key generation or signing failed.
     #[error("could not create the certificate: {reason}")]
@@ -266,6 +277,14 @@ impl LocalCa {
         common_name: &str,
         validity_days: u32,
     ) -> Result<IssuedCertificate, CaError> {
+        if !(1..=MAX_CLIENT_VALIDITY_DAYS).contains(&validity_days) {
+            return Err(CaError::InvalidValidity {
+                days: validity_days,
+            });
+        }
+        if common_name.trim().is_empty() {
+            return Err(CaError::EmptyCommonName);
+        }
         let mut params = base_params(common_name, Duration::days(i64::from(validity_days)))?;
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -400,6 +419,28 @@ mod tests {
         assert_eq!(loaded.certificate(), ca.certificate());
         let client = loaded.issue_client("after reload", 1).unwrap();
         assert_eq!(client.certificate().issuer(), ca.certificate().subject());
+    }
+
+    #[test]
+    fn client_certificates_need_a_name_and_a_validity_of_1_day_to_100_years() {
+        let ca = LocalCa::generate("Test CA").unwrap();
+
+        for days in [0, MAX_CLIENT_VALIDITY_DAYS + 1, 3_000_000, u32::MAX] {
+            let refused = ca.issue_client("client", days).unwrap_err();
+            assert!(
+                matches!(refused, CaError::InvalidValidity { .. }),
+                "{days}: {refused}"
+            );
+            assert!(refused.to_string().contains("1 to 36500"), "{refused}");
+        }
+        for name in ["", "   "] {
+            let refused = ca.issue_client(name, 30).unwrap_err();
+            assert!(
+                matches!(refused, CaError::EmptyCommonName),
+                "{name:?}: {refused}"
+            );
+        }
+        assert!(ca.issue_client("client", MAX_CLIENT_VALIDITY_DAYS).is_ok());
     }
 
     #[test]

@@ -71,7 +71,9 @@ fn informational_statuses_are_refused_where_a_final_response_is_set() {
         r#"<mock-response status-code="101" />"#,
         r#"<check-header name="x" failed-check-httpcode="100" failed-check-error-message="m" ignore-case="true" />"#,
     ] {
-        let errors = errors(&format!("<policies><inbound>{element}</inbound></policies>"));
+        let errors = errors(&format!(
+            "<policies><inbound>{element}</inbound></policies>"
+        ));
 
         assert_eq!(errors.len(), 1, "{element}: {errors:?}");
         assert!(errors[0].contains("200 to 599"), "{element}: {errors:?}");

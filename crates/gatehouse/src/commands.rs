@@ -4,7 +4,7 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use gatehouse_policy::compile::{ScopeLevel, compile_document};
 
 use crate::cli::{CertCommand, PolicyCommand};
@@ -52,6 +52,9 @@ fn issue_client(
     pem_out: Option<&Path>,
     days: u32,
 ) -> Result<()> {
+    if password.is_empty() {
+        bail!("an empty --password leaves the private key in the PFX unprotected: give a password");
+    }
     let ca = data.local_ca()?;
     let issued = ca.issue_client(cn, days)?;
     let pfx = gatehouse_cert::ca::write_pfx(&issued, &[ca.certificate()], password)?;

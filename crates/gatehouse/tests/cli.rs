@@ -146,6 +146,47 @@ fn issue_client_writes_a_pfx_openssl_opens_with_the_password() -> Result<()> {
 }
 
 #[test]
+fn issue_client_refuses_an_empty_password_name_or_an_impossible_validity() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let out = dir.path().join("c.pfx");
+    let issue = |cn: &str, password: &str, days: &str| {
+        gatehouse(&[
+            "cert",
+            "issue-client",
+            "--cn",
+            cn,
+            "--out",
+            out.to_str().unwrap(),
+            "--password",
+            password,
+            "--days",
+            days,
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+    };
+    GatewayProcess::start(Path::new(BINARY), &data)?.stop()?;
+
+    let cases = [
+        ("x", "", "30", "password"),
+        ("", "p", "30", "common name"),
+        ("x", "p", "0", "1 to 36500"),
+        ("x", "p", "3000000", "1 to 36500"),
+    ];
+    for (cn, password, days, expected) in cases {
+        let output = issue(cn, password, days)?;
+
+        let error = text(&output.stderr);
+        assert!(!output.status.success(), "{cn:?} {password:?} {days}");
+        assert!(error.contains(expected), "{expected}: {error}");
+        assert!(!error.contains("panicked"), "{error}");
+        assert!(!out.exists(), "nothing is written on failure");
+    }
+    Ok(())
+}
+
+#[test]
 fn issue_client_without_a_local_ca_says_how_to_make_one() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let out = dir.path().join("c.pfx");
