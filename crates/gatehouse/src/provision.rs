@@ -40,6 +40,33 @@ impl DataDir {
         self.root.join("gatehouse.db")
     }
 
+    /// Takes the directory for this process: an exclusive lock on `serve.lock`, held while the
+    /// returned file is open (the system releases it when the process ends, however it ends).
+    /// Two gateways on one embedded store would each keep their own copy of the configuration
+    /// and answer with it, so the second is refused.
+    ///
+    /// # Errors
+    /// When another process holds the lock, or the lock file cannot be opened.
+    pub(crate) fn lock_for_serving(&self) -> Result<fs::File> {
+        let path = self.root.join("serve.lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(fs::TryLockError::WouldBlock) => Err(anyhow!(
+                "another gatehouse is already serving {}: stop it first, or give this one its own --data-dir",
+                self.root.display()
+            )),
+            Err(fs::TryLockError::Error(error)) => {
+                Err(error).with_context(|| format!("cannot lock {}", path.display()))
+            }
+        }
+    }
+
     /// The local CA's certificate, which clients trust to verify the gateway.
     pub(crate) fn ca_cert(&self) -> PathBuf {
         self.root.join("tls/ca.pem")

@@ -52,6 +52,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let postgres = postgres_url(args.store.as_deref())?;
     let key_file = KeyFile::choose(args.secrets_key_file.as_deref(), postgres.is_some(), &data)?;
     data.prepare()?;
+    let _serving = match postgres {
+        None => Some(data.lock_for_serving()?),
+        Some(_) => None,
+    };
     let token = data.read_token()?;
     let store = open_store(postgres, &data, &key_file).await?;
     tracing::info!(store = %store.describe(), "store opened");
