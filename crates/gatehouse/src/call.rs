@@ -118,6 +118,7 @@ async fn call_and_print(args: CallArgs) -> Result<ExitCode> {
     if let Some(subscription) = &args.key_from
         && !headers.contains_key(KEY_HEADER)
     {
+        refuse_gateway_as_admin(&args.admin_url, &url)?;
         let key = key_from(subscription, &args.admin_url, &data, &trust, timeout).await?;
         headers.insert(KEY_HEADER, HeaderValue::from_str(&key)?);
     }
@@ -276,6 +277,22 @@ fn body(data: Option<&str>) -> Result<Bytes> {
 }
 
 /// The subscription's primary key, through `POST /subscriptions/{sid}/listSecrets`.
+/// The admin token goes only to the management API: an `--admin-url` naming the gateway being
+/// called would hand the token to the gateway (and whatever its policies forward to).
+fn refuse_gateway_as_admin(admin_url: &str, target: &Uri) -> Result<()> {
+    let admin: Uri = admin_url
+        .parse()
+        .with_context(|| format!("--admin-url {admin_url} is not a URL"))?;
+    let same = admin.authority().map(http::uri::Authority::as_str)
+        == target.authority().map(http::uri::Authority::as_str);
+    if same {
+        bail!(
+            "--admin-url {admin_url} is the gateway this call goes to; the admin token is sent only to the management API (its address is in the banner, by default https://localhost:9443)"
+        );
+    }
+    Ok(())
+}
+
 async fn key_from(
     subscription: &str,
     admin_url: &str,

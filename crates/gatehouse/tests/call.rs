@@ -259,3 +259,30 @@ fn a_hostname_that_requires_a_certificate_says_none_was_sent() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn key_from_refuses_to_send_the_admin_token_to_the_gateway_it_calls() -> Result<()> {
+    let s = Scenario::start()?;
+    let pfx = s.client_a.pfx.to_string_lossy().into_owned();
+
+    let output = Command::new(BINARY)
+        .arg("call")
+        .arg("--data-dir")
+        .arg(&s.data)
+        .args(["--admin-url", &s.gateway.gateway_url])
+        .args(["--cert", &pfx, "--password", &s.client_a.password])
+        .args(["--key-from", "demo", &s.echo_url()])
+        .output()?;
+
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is the gateway this call goes to"),
+        "{stderr}"
+    );
+    assert!(
+        !s.gateway.log().contains("listSecrets"),
+        "nothing was sent to the gateway"
+    );
+    Ok(())
+}
