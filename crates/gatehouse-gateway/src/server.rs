@@ -9,6 +9,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -216,10 +217,18 @@ async fn serve_with<H, F, S, B>(
             let Some(service) = on_connection(peer, tls.get_ref().1, settings) else {
                 return;
             };
+            let http2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            let service = FirstRequest::new(service);
+            let opened = service.opened.clone();
             let serving = http
                 .for_alpn(tls.get_ref().1)
                 .serve_connection(TokioIo::new(tls), service);
-            if let Err(error) = watcher.watch(serving.into_owned()).await {
+            let serving = watcher.watch(serving.into_owned());
+            let outcome = match http2 {
+                true => until_silent(serving, &opened).await,
+                false => Some(serving.await),
+            };
+            if let Some(Err(error)) = outcome {
                 log_connection_error(&*error, peer);
             }
         };
@@ -257,6 +266,49 @@ impl Protocols {
         match tls.alpn_protocol() {
             Some(b"h2") => &self.http2,
             _ => &self.http1,
+        }
+    }
+}
+
+/// Notes that a connection carried a request, for [`until_silent`].
+struct FirstRequest<S> {
+    inner: S,
+    opened: Arc<AtomicBool>,
+}
+
+impl<S> FirstRequest<S> {
+    fn new(inner: S) -> Self {
+        let opened = Arc::new(AtomicBool::new(false));
+        Self { inner, opened }
+    }
+}
+
+impl<S: Service<R>, R> Service<R> for FirstRequest<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn call(&self, request: R) -> Self::Future {
+        self.opened.store(true, Ordering::Relaxed);
+        self.inner.call(request)
+    }
+}
+
+/// Serves an HTTP/2 connection, closing it when no request came in the time HTTP/1.1 callers
+/// get for their first request's headers: HTTP/2 has no such timeout of its own, so a caller
+/// that connects and stays silent would hold the connection forever. `None` when it closed.
+async fn until_silent<F: Future>(serving: F, opened: &AtomicBool) -> Option<F::Output> {
+    let silent = async {
+        tokio::time::sleep(HEADER_READ_TIMEOUT).await;
+        if opened.load(Ordering::Relaxed) {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        outcome = serving => Some(outcome),
+        () = silent => {
+            tracing::debug!("closing an HTTP/2 connection that sent no request");
+            None
         }
     }
 }
