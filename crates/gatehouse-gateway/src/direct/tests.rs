@@ -219,7 +219,11 @@ async fn a_body_dropped_before_its_end_closes_its_connection() -> Result<()> {
 
 #[tokio::test]
 async fn an_unreachable_backend_is_described_by_the_innermost_cause() -> Result<()> {
-    let closed = TcpListener::bind("127.0.0.1:0").await?.local_addr()?;
+    // Bound but not listening: connecting is refused, and no other test can take the port
+    // meanwhile (a dropped listener's port can be taken at once by a test running alongside).
+    let reserved = tokio::net::TcpSocket::new_v4()?;
+    reserved.bind("127.0.0.1:0".parse()?)?;
+    let closed = reserved.local_addr()?;
     let direct = direct(rustls::RootCertStore::empty())?;
     let request = get(&format!("http://{closed}/"), &closed.to_string());
     let error = direct
