@@ -20,19 +20,6 @@ use crate::value::{Lambda, Value, to_display};
 pub(crate) use self::convert::{clr_name, from_json_to, to_json};
 pub(crate) use self::ops::{binary as binary_value, compare, culture_order, values_equal};
 
-/// Appends `text` padded to `alignment` characters (right-aligned when positive).
-fn push_aligned(out: &mut String, text: &str, alignment: i32) {
-    let width = alignment.unsigned_abs() as usize;
-    let padding = " ".repeat(width.saturating_sub(text.chars().count()));
-    if alignment > 0 {
-        out.push_str(&padding);
-    }
-    out.push_str(text);
-    if alignment < 0 {
-        out.push_str(&padding);
-    }
-}
-
 /// Hard limits on one evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -115,13 +102,22 @@ impl<'a> Machine<'a> {
         Ok(Value::from(text))
     }
 
+    /// Fails when a string of `len` bytes would exceed the string limit.
     pub(crate) fn check_string(&self, len: usize) -> Result<(), EvalError> {
-        if len > self.limits.max_string_length {
-            return Err(EvalError::StringLimit {
+        self.check_new_string(Some(len))
+    }
+
+    /// Fails when a string about to be built, of `len` bytes worked out from its parts with
+    /// checked arithmetic, would exceed the string limit. Called before building, so that a
+    /// width or count taken from a request cannot make the evaluator allocate gigabytes only to
+    /// refuse them afterwards; `None` (the arithmetic overflowed) exceeds any limit.
+    pub(crate) fn check_new_string(&self, len: Option<usize>) -> Result<(), EvalError> {
+        match len {
+            Some(len) if len <= self.limits.max_string_length => Ok(()),
+            _ => Err(EvalError::StringLimit {
                 limit: self.limits.max_string_length,
-            });
+            }),
         }
-        Ok(())
     }
 
     /// Fails when a built collection would exceed the collection limit.
@@ -344,17 +340,17 @@ impl<'a> Machine<'a> {
         let mut out = String::new();
         for piece in pieces {
             match piece {
-                Piece::Text(text) => out.push_str(text),
+                Piece::Text(text) => stdlib::convert::push_aligned(self, &mut out, text, 0)?,
                 Piece::Value {
                     node,
                     format,
                     alignment,
                 } => {
                     let text = self.hole_text(node, format.as_deref())?;
-                    push_aligned(&mut out, &text, *alignment);
+                    let alignment = i64::from(*alignment);
+                    stdlib::convert::push_aligned(self, &mut out, &text, alignment)?;
                 }
             }
-            self.check_string(out.len())?;
         }
         Ok(Value::from(out))
     }

@@ -129,3 +129,72 @@ fn deeply_nested_values_built_in_loops_drop_and_print_safely() {
         true.into()
     );
 }
+
+#[test]
+fn results_sized_by_their_arguments_are_refused_at_the_string_limit() {
+    let limit = Limits::default().max_string_length;
+    for text in support::OVERSIZED_STRINGS {
+        assert_eq!(
+            run(text, Limits::default()),
+            EvalError::StringLimit { limit },
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn collections_sized_by_their_arguments_are_refused_at_the_collection_limit() {
+    let limit = Limits::default().max_collection_length;
+    for text in support::OVERSIZED_COLLECTIONS {
+        assert_eq!(
+            run(text, Limits::default()),
+            EvalError::CollectionLimit { limit },
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_width_from_a_request_header_is_refused_at_the_string_limit() {
+    let host = StaticHost::default().with_request_header("X-Width", "2000000000");
+    let text = r#"@("a".PadLeft(int.Parse(context.Request.Headers.GetValueOrDefault("X-Width", "1"))).Length)"#;
+
+    assert_eq!(
+        expr(text).evaluate(&host),
+        Err(EvalError::StringLimit {
+            limit: Limits::default().max_string_length
+        })
+    );
+}
+
+#[test]
+fn results_up_to_the_string_limit_are_built() {
+    let host = StaticHost::default();
+    let limit = Limits::default().max_string_length;
+    let rows = [
+        (format!(r#"@("".PadLeft({limit}).Length)"#), limit),
+        (format!(r#"@("a".PadRight({limit}, 'b').Length)"#), limit),
+        (
+            format!(r#"@(string.Format("{{0,{limit}}}", 1).Length)"#),
+            limit,
+        ),
+        (format!(r#"@(1.ToString("D{limit}").Length)"#), limit),
+        // 'é' takes two bytes of the limit.
+        (
+            format!(r#"@("".PadLeft({}, 'é').Length)"#, limit / 2),
+            limit / 2,
+        ),
+        (
+            r#"@(new StringBuilder().Append('a', 3000000).Length)"#.to_owned(),
+            3_000_000,
+        ),
+        (
+            r#"@(string.Join("".PadLeft(1000), new string[4000]).Length)"#.to_owned(),
+            3_999_000,
+        ),
+    ];
+    for (text, length) in rows {
+        let expected = i32::try_from(length).expect("fits");
+        assert_eq!(expr(&text).evaluate(&host), Ok(expected.into()), "{text}");
+    }
+}
