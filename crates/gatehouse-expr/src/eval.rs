@@ -15,7 +15,7 @@ use crate::error::EvalError;
 use crate::host::Host;
 use crate::ir::{LambdaBody, Node, Piece, Place, Program, Slot};
 use crate::stdlib;
-use crate::value::{Lambda, Value, to_display};
+use crate::value::{Lambda, Value, to_display_capped};
 
 pub(crate) use self::convert::{clr_name, from_json_to, to_json};
 pub(crate) use self::ops::{binary as binary_value, compare, culture_order, values_equal};
@@ -135,9 +135,11 @@ impl<'a> Machine<'a> {
         self.limits
     }
 
-    /// C# `ToString()` of a value (null is empty).
+    /// C# `ToString()` of a value (null is empty). JSON and XML are written only until they
+    /// pass the string limit: a longer result is cut off just past it, which every string
+    /// built from it refuses at the limit.
     pub(crate) fn display(&self, value: &Value) -> String {
-        to_display(value, self.host)
+        to_display_capped(value, self.host, self.limits.max_string_length)
     }
 
     /// Reads a local (initializers read back the object they built).

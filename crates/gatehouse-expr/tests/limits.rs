@@ -168,6 +168,27 @@ fn a_width_from_a_request_header_is_refused_at_the_string_limit() {
 }
 
 #[test]
+fn shared_json_is_refused_as_text_and_cut_in_traces() {
+    let host = StaticHost::default();
+    let limit = Limits::default().max_string_length;
+    let text = r#"@{ var big = "".PadLeft(1000000); var a = new JArray(); for (var i = 0; i < 10000; i++) { a.Add(big); } return a; }"#;
+
+    assert_eq!(
+        expr(text).evaluate_string(&host),
+        Err(EvalError::StringLimit { limit })
+    );
+    let value = expr(text)
+        .evaluate(&host)
+        .expect("the array itself is small");
+    let shown = gatehouse_expr::display(&value, &host);
+    assert!(
+        shown.len() > limit && shown.len() < limit + 16,
+        "{}",
+        shown.len()
+    );
+}
+
+#[test]
 fn results_up_to_the_string_limit_are_built() {
     let host = StaticHost::default();
     let limit = Limits::default().max_string_length;

@@ -365,6 +365,16 @@ pub const OVERSIZED_STRINGS: &[&str] = &[
     r#"@{ var big = "".PadLeft(1000000); var parts = new List<string>(); for (var i = 0; i < 10000; i++) { parts.Add(big); } return string.Concat(parts).Length; }"#,
     r#"@(Regex.Replace("".PadLeft(1000000, 'a'), "a", "".PadLeft(1000000, 'b')).Length)"#,
     r#"@(Regex.Replace("".PadLeft(1000000, 'a'), "a+", "".PadLeft(1000000, 'x').Replace("x", "$0")).Length)"#,
+    // JSON and XML nodes are shared: ten thousand references to one megabyte of text are
+    // small in memory and ten gigabytes as text.
+    r#"@{ var big = "".PadLeft(1000000); var a = new JArray(); for (var i = 0; i < 10000; i++) { a.Add(big); } return a.ToString().Length; }"#,
+    r#"@{ var big = "".PadLeft(1000000); var a = new JArray(); for (var i = 0; i < 10000; i++) { a.Add(big); } return a.ToString(Formatting.None).Length; }"#,
+    r#"@{ var big = "".PadLeft(1000000); var a = new JArray(); for (var i = 0; i < 10000; i++) { a.Add(big); } return ("" + a).Length; }"#,
+    r#"@{ var big = "".PadLeft(1000000); var l = new List<string>(); for (var i = 0; i < 10000; i++) { l.Add(big); } return JsonConvert.SerializeObject(l).Length; }"#,
+    r#"@{ var e = new XElement("a", "".PadLeft(1000000)); var l = new List<XElement>(); for (var i = 0; i < 10000; i++) { l.Add(e); } return new XElement("r", l).ToString().Length; }"#,
+    r#"@{ var e = new XElement("a", "".PadLeft(1000000)); var l = new List<XElement>(); for (var i = 0; i < 10000; i++) { l.Add(e); } return new XElement("r", l).Value.Length; }"#,
+    r#"@{ var e = new XElement("a", "".PadLeft(1000000)); var l = new List<XElement>(); for (var i = 0; i < 10000; i++) { l.Add(e); } return ((string)new XElement("r", l)).Length; }"#,
+    r#"@{ var e = new XElement("a", new XAttribute("v", "".PadLeft(1000000))); var l = new List<XElement>(); for (var i = 0; i < 10000; i++) { l.Add(e); } return $"{new XElement("r", l)}".Length; }"#,
 ];
 
 /// Expressions whose collection would be far past the default collection limit (100,000
