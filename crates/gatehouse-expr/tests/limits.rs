@@ -168,6 +168,21 @@ fn a_width_from_a_request_header_is_refused_at_the_string_limit() {
 }
 
 #[test]
+fn byte_ranges_from_arguments_are_checked_without_overflowing() {
+    for text in [
+        "@(Encoding.UTF8.GetString(new byte[4], -1, 2))",
+        "@(Encoding.UTF8.GetString(new byte[4], 2, 2147483647))",
+        "@(Encoding.UTF8.GetString(new byte[4], 1, -1))",
+    ] {
+        assert_eq!(
+            expr(text).evaluate(&StaticHost::default()),
+            Err(EvalError::IndexOutOfRange),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn shared_json_is_refused_as_text_and_cut_in_traces() {
     let host = StaticHost::default();
     let limit = Limits::default().max_string_length;

@@ -340,9 +340,9 @@ fn decode(
 ) -> Result<Value, EvalError> {
     let mut bytes = bytes_arg(bytes)?;
     if let (Some(index), Some(count)) = (rest.get(1), rest.get(2)) {
-        let (index, count) = (int_arg(index)? as usize, int_arg(count)? as usize);
-        bytes = bytes
-            .get(index..index + count)
+        let range = byte_range(int_arg(index)?, int_arg(count)?);
+        bytes = range
+            .and_then(|range| bytes.get(range))
             .ok_or(EvalError::IndexOutOfRange)?
             .to_vec();
     }
@@ -361,6 +361,14 @@ fn decode(
         _ => String::from_utf8_lossy(&bytes).into_owned(),
     };
     m.string(text)
+}
+
+/// `index..index + count` of `GetString(bytes, index, count)`; `None` for a negative index or
+/// count, or an end past `usize` (which used to wrap, or panic in a debug build).
+fn byte_range(index: i64, count: i64) -> Option<std::ops::Range<usize>> {
+    let index = usize::try_from(index).ok()?;
+    let end = index.checked_add(usize::try_from(count).ok()?)?;
+    Some(index..end)
 }
 
 fn percent_encode(text: &str, keep: &[u8], plus_for_space: bool) -> String {
