@@ -697,7 +697,10 @@ pub(crate) fn push_aligned(
     alignment: i64,
 ) -> Result<(), EvalError> {
     let width = usize::try_from(alignment.unsigned_abs()).unwrap_or(usize::MAX);
-    let padding = width.saturating_sub(text.chars().count());
+    let padding = match width {
+        0 => 0,
+        _ => width.saturating_sub(text.chars().count()),
+    };
     let length = out.len().checked_add(text.len());
     m.check_new_string(length.and_then(|n| n.checked_add(padding)))?;
     let spaces = std::iter::repeat_n(' ', padding);

@@ -411,17 +411,25 @@ fn replace(m: &Machine<'_>, s: &str, args: &[Value]) -> Result<String, EvalError
         }
         _ => return Ok(s.to_owned()),
     };
-    m.check_new_string(replaced_len(s, &old, &new))?;
+    check_replace(m, s, &old, &new)?;
     Ok(s.replace(&old, &new))
 }
 
-/// The length of `s` with every `old` (not empty) replaced by `new`, found before replacing:
-/// a megabyte of `a` with each `a` replaced by a megabyte would be a terabyte. `None` when the
-/// arithmetic overflows.
-pub(crate) fn replaced_len(s: &str, old: &str, new: &str) -> Option<usize> {
-    let count = s.matches(old).count();
-    let kept = s.len() - count * old.len();
-    kept.checked_add(count.checked_mul(new.len())?)
+/// Fails before `s.replace(old, new)` (`old` not empty) when the result would pass the string
+/// limit: a megabyte of `a` with each `a` replaced by a megabyte would be a terabyte. Only a
+/// replacement longer than what it replaces can grow the text, so only then are the
+/// occurrences counted.
+pub(crate) fn check_replace(
+    m: &Machine<'_>,
+    s: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), EvalError> {
+    let Some(growth) = new.len().checked_sub(old.len()).filter(|g| *g > 0) else {
+        return Ok(());
+    };
+    let grown = s.matches(old).count().checked_mul(growth);
+    m.check_new_string(grown.and_then(|n| n.checked_add(s.len())))
 }
 
 fn out_of_range(parameter: &str) -> EvalError {

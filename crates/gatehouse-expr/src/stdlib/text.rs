@@ -6,7 +6,7 @@
 //! the way to being refused. `AppendLine` ends lines with `\n`, `Environment.NewLine` on the Linux hosts the
 //! self-hosted gateway runs on.
 
-use super::string::{flatten_params, int_arg, replaced_len, string_arg};
+use super::string::{check_replace, flatten_params, int_arg, string_arg};
 use super::{Func, Prop, Recv, Sig, arg, non_null};
 use crate::error::EvalError;
 use crate::eval::Machine;
@@ -229,7 +229,7 @@ fn edit(
                 ));
             }
             let new = m.display(&arg(&mut args, 1));
-            m.check_new_string(replaced_len(&text, &old, &new))?;
+            check_replace(m, &text, &old, &new)?;
             text = text.replace(&old, &new);
         }
         TextFn::Remove => {
