@@ -15,23 +15,10 @@ use crate::error::EvalError;
 use crate::host::Host;
 use crate::ir::{LambdaBody, Node, Piece, Place, Program, Slot};
 use crate::stdlib;
-use crate::value::{Lambda, Value, to_display};
+use crate::value::{Lambda, Value, to_display_capped};
 
 pub(crate) use self::convert::{clr_name, from_json_to, to_json};
 pub(crate) use self::ops::{binary as binary_value, compare, culture_order, values_equal};
-
-/// Appends `text` padded to `alignment` characters (right-aligned when positive).
-fn push_aligned(out: &mut String, text: &str, alignment: i32) {
-    let width = alignment.unsigned_abs() as usize;
-    let padding = " ".repeat(width.saturating_sub(text.chars().count()));
-    if alignment > 0 {
-        out.push_str(&padding);
-    }
-    out.push_str(text);
-    if alignment < 0 {
-        out.push_str(&padding);
-    }
-}
 
 /// Hard limits on one evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,13 +102,22 @@ impl<'a> Machine<'a> {
         Ok(Value::from(text))
     }
 
+    /// Fails when a string of `len` bytes would exceed the string limit.
     pub(crate) fn check_string(&self, len: usize) -> Result<(), EvalError> {
-        if len > self.limits.max_string_length {
-            return Err(EvalError::StringLimit {
+        self.check_new_string(Some(len))
+    }
+
+    /// Fails when a string about to be built, of `len` bytes worked out from its parts with
+    /// checked arithmetic, would exceed the string limit. Called before building, so that a
+    /// width or count taken from a request cannot make the evaluator allocate gigabytes only to
+    /// refuse them afterwards; `None` (the arithmetic overflowed) exceeds any limit.
+    pub(crate) fn check_new_string(&self, len: Option<usize>) -> Result<(), EvalError> {
+        match len {
+            Some(len) if len <= self.limits.max_string_length => Ok(()),
+            _ => Err(EvalError::StringLimit {
                 limit: self.limits.max_string_length,
-            });
+            }),
         }
-        Ok(())
     }
 
     /// Fails when a built collection would exceed the collection limit.
@@ -139,9 +135,11 @@ impl<'a> Machine<'a> {
         self.limits
     }
 
-    /// C# `ToString()` of a value (null is empty).
+    /// C# `ToString()` of a value (null is empty). JSON and XML are written only until they
+    /// pass the string limit: a longer result is cut off just past it, which every string
+    /// built from it refuses at the limit.
     pub(crate) fn display(&self, value: &Value) -> String {
-        to_display(value, self.host)
+        to_display_capped(value, self.host, self.limits.max_string_length)
     }
 
     /// Reads a local (initializers read back the object they built).
@@ -344,17 +342,17 @@ impl<'a> Machine<'a> {
         let mut out = String::new();
         for piece in pieces {
             match piece {
-                Piece::Text(text) => out.push_str(text),
+                Piece::Text(text) => stdlib::convert::push_aligned(self, &mut out, text, 0)?,
                 Piece::Value {
                     node,
                     format,
                     alignment,
                 } => {
                     let text = self.hole_text(node, format.as_deref())?;
-                    push_aligned(&mut out, &text, *alignment);
+                    let alignment = i64::from(*alignment);
+                    stdlib::convert::push_aligned(self, &mut out, &text, alignment)?;
                 }
             }
-            self.check_string(out.len())?;
         }
         Ok(Value::from(out))
     }

@@ -195,7 +195,12 @@ impl Expression {
     /// As [`Expression::evaluate`].
     pub fn evaluate_string(&self, host: &dyn Host) -> Result<String, EvalError> {
         let value = self.evaluate(host)?;
-        Ok(value::to_display(&value, host))
+        let limit = self.inner.limits.max_string_length;
+        let text = value::to_display_capped(&value, host, limit);
+        if text.len() > limit {
+            return Err(EvalError::StringLimit { limit });
+        }
+        Ok(text)
     }
 
     /// The expression text as compiled.
@@ -226,6 +231,9 @@ impl Expression {
 }
 
 /// A value as text, the way APIM inserts it into a policy or a trace: C# `ToString()`.
+///
+/// JSON and XML longer than the default string limit are cut off just past it: their nodes are
+/// shared, so a value small in memory can be far longer as text.
 pub fn display(value: &Value, host: &dyn Host) -> String {
-    value::to_display(value, host)
+    value::to_display_capped(value, host, Limits::default().max_string_length)
 }

@@ -320,7 +320,7 @@ pub(crate) fn get(m: &mut Machine<'_>, target: Value, prop: &Prop) -> Result<Val
         Prop::Cipher(p) => cipher::get(target, *p),
         Prop::Crypto(p) => crypto::get(target, *p),
         Prop::Text(p) => text::get(target, *p),
-        Prop::Xml(p) => xml::get(target, *p),
+        Prop::Xml(p) => xml::get(m, target, *p),
     }
 }
 

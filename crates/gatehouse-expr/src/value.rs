@@ -20,7 +20,7 @@ use gatehouse_cert::Certificate;
 use uuid::Uuid;
 
 pub use self::enums::{EnumType, EnumValue};
-pub(crate) use self::format::{format_double, to_display};
+pub(crate) use self::format::{format_double, to_display_capped};
 pub(crate) use self::json::MAX_DEPTH as JSON_MAX_DEPTH;
 pub(crate) use self::json::from_json_text;
 pub use self::json::{JPrim, JToken, JTokenKind};

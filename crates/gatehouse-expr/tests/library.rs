@@ -393,6 +393,55 @@ fn regular_expressions() {
 }
 
 #[test]
+fn regex_replacement_patterns() {
+    check_table(
+        &StaticHost::default(),
+        &[
+            (r#"Regex.Replace("a1b2", @"\d", "<$&>")"#, "a<1>b<2>"),
+            (
+                r#"Regex.Replace("k=v", @"(?<key>\w+)=(\w+)", "${2}:${key}")"#,
+                "v:k",
+            ),
+            (r#"Regex.Replace("ab", "b", "$$1")"#, "a$1"),
+            (r#"Regex.Replace("ab", "(b)", "[$9]")"#, "a[]"),
+            (r#"Regex.Replace("ab", "b", "$x ${y")"#, "a$x ${y"),
+            (r#"Regex.Replace("aaa", "", "-")"#, "-a-a-a-"),
+        ],
+    );
+}
+
+/// Precisions, zero runs and widths past `u16::MAX`, which Rust's formatter refuses with a
+/// panic, are written out in full (they are still within the string limit).
+#[test]
+fn formats_wider_than_rusts_formatter_takes() {
+    check_table(
+        &StaticHost::default(),
+        &[
+            (r#"1.ToString("D70000").Length"#, "70000"),
+            (r#"(-1).ToString("D70000").Length"#, "70001"),
+            (r#"255.ToString("X70000").EndsWith("0FF")"#, "True"),
+            (r#"(1.5).ToString("F70000").Length"#, "70002"),
+            (r#"(1.5).ToString("F1200").StartsWith("1.5000")"#, "True"),
+            (r#"(1.5).ToString("N70000").Length"#, "70002"),
+            (r#"(0.5).ToString("P70000").Length"#, "70005"),
+            (r#"(1.5).ToString("E70000").Length"#, "70007"),
+            (
+                r#"(1.5).ToString("0." + "".PadLeft(70000, '0')).Length"#,
+                "70002",
+            ),
+            (r#"7.ToString("".PadLeft(70000, '0')).Length"#, "70000"),
+            (
+                r#"new DateTime(2024, 1, 2).ToString("".PadLeft(70000, 'y')).EndsWith("02024")"#,
+                "True",
+            ),
+            (r#"string.Format("{0:D70000}", 1).Length"#, "70000"),
+            (r#""a".PadLeft(3, 'é')"#, "ééa"),
+            (r#"new StringBuilder("x").Append('é', 2).ToString()"#, "xéé"),
+        ],
+    );
+}
+
+#[test]
 fn hashes_and_hmacs() {
     check_table(
         &StaticHost::default(),

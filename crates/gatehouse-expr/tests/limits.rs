@@ -129,3 +129,108 @@ fn deeply_nested_values_built_in_loops_drop_and_print_safely() {
         true.into()
     );
 }
+
+#[test]
+fn results_sized_by_their_arguments_are_refused_at_the_string_limit() {
+    let limit = Limits::default().max_string_length;
+    for text in support::OVERSIZED_STRINGS {
+        assert_eq!(
+            run(text, Limits::default()),
+            EvalError::StringLimit { limit },
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn collections_sized_by_their_arguments_are_refused_at_the_collection_limit() {
+    let limit = Limits::default().max_collection_length;
+    for text in support::OVERSIZED_COLLECTIONS {
+        assert_eq!(
+            run(text, Limits::default()),
+            EvalError::CollectionLimit { limit },
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_width_from_a_request_header_is_refused_at_the_string_limit() {
+    let host = StaticHost::default().with_request_header("X-Width", "2000000000");
+    let text = r#"@("a".PadLeft(int.Parse(context.Request.Headers.GetValueOrDefault("X-Width", "1"))).Length)"#;
+
+    assert_eq!(
+        expr(text).evaluate(&host),
+        Err(EvalError::StringLimit {
+            limit: Limits::default().max_string_length
+        })
+    );
+}
+
+#[test]
+fn byte_ranges_from_arguments_are_checked_without_overflowing() {
+    for text in [
+        "@(Encoding.UTF8.GetString(new byte[4], -1, 2))",
+        "@(Encoding.UTF8.GetString(new byte[4], 2, 2147483647))",
+        "@(Encoding.UTF8.GetString(new byte[4], 1, -1))",
+    ] {
+        assert_eq!(
+            expr(text).evaluate(&StaticHost::default()),
+            Err(EvalError::IndexOutOfRange),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn shared_json_is_refused_as_text_and_cut_in_traces() {
+    let host = StaticHost::default();
+    let limit = Limits::default().max_string_length;
+    let text = r#"@{ var big = "".PadLeft(1000000); var a = new JArray(); for (var i = 0; i < 10000; i++) { a.Add(big); } return a; }"#;
+
+    assert_eq!(
+        expr(text).evaluate_string(&host),
+        Err(EvalError::StringLimit { limit })
+    );
+    let value = expr(text)
+        .evaluate(&host)
+        .expect("the array itself is small");
+    let shown = gatehouse_expr::display(&value, &host);
+    assert!(
+        shown.len() > limit && shown.len() < limit + 16,
+        "{}",
+        shown.len()
+    );
+}
+
+#[test]
+fn results_up_to_the_string_limit_are_built() {
+    let host = StaticHost::default();
+    let limit = Limits::default().max_string_length;
+    let rows = [
+        (format!(r#"@("".PadLeft({limit}).Length)"#), limit),
+        (format!(r#"@("a".PadRight({limit}, 'b').Length)"#), limit),
+        (
+            format!(r#"@(string.Format("{{0,{limit}}}", 1).Length)"#),
+            limit,
+        ),
+        (format!(r#"@(1.ToString("D{limit}").Length)"#), limit),
+        // 'é' takes two bytes of the limit.
+        (
+            format!(r#"@("".PadLeft({}, 'é').Length)"#, limit / 2),
+            limit / 2,
+        ),
+        (
+            r#"@(new StringBuilder().Append('a', 3000000).Length)"#.to_owned(),
+            3_000_000,
+        ),
+        (
+            r#"@(string.Join("".PadLeft(1000), new string[4000]).Length)"#.to_owned(),
+            3_999_000,
+        ),
+    ];
+    for (text, length) in rows {
+        let expected = i32::try_from(length).expect("fits");
+        assert_eq!(expr(&text).evaluate(&host), Ok(expected.into()), "{text}");
+    }
+}

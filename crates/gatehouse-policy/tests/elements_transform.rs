@@ -247,6 +247,29 @@ fn find_and_replace_rewrites_the_response_body() {
 }
 
 #[test]
+fn find_and_replace_refuses_a_body_that_would_outgrow_the_body_limit() {
+    let gateway = TestGateway::default();
+    let to = "b".repeat(100);
+    let inbound = format!(r#"<find-and-replace from="a" to="{to}" />"#);
+
+    // A megabyte of `a`, each replaced by 100 bytes: 100 MB, past the 16 MiB body limit.
+    let ran = gateway.run(
+        &policy(&inbound, "", ""),
+        Call::get(&format!("{GATEWAY}/r"))
+            .method("POST")
+            .body(&"a".repeat(1_000_000)),
+    );
+
+    assert_eq!(ran.status, 500);
+    let failure = ran.failure.expect("refused");
+    assert_eq!(
+        (&*failure.source, &*failure.reason),
+        ("find-and-replace", "BodyLimitExceeded")
+    );
+    assert!(gateway.backend.received().is_empty());
+}
+
+#[test]
 fn reading_the_body_without_preserving_it_empties_it_for_the_backend() {
     let consumed = forwarded(
         r#"<set-variable name="b" value="@(context.Request.Body.As<string>())" />"#,

@@ -27,7 +27,7 @@ pub(crate) fn apply(
         },
         Conversion::ToJson => Ok(to_json(m, value).map_or(Value::Null, Value::Json)),
         Conversion::Narrow(narrow) => Ok(narrow_integer(value, *narrow)),
-        Conversion::FromXml(ty) => crate::stdlib::xml::convert_from(value, ty),
+        Conversion::FromXml(ty) => crate::stdlib::xml::convert_from(m, value, ty),
         Conversion::ToXml(x) => Ok(match value {
             Value::Str(text) if *x == crate::types::XmlTy::Name => {
                 Value::Xml(XmlValue::Name(crate::value::XName::parse(&text)))

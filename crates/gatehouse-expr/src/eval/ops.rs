@@ -84,9 +84,10 @@ pub(crate) fn binary(m: &Machine<'_>, op: BinOp, a: Value, b: Value) -> Result<V
             Ok(Value::Xml(XmlValue::Name(XName { namespace, local })))
         }
         BinOp::Add if matches!(a, Value::Str(_)) || matches!(b, Value::Str(_)) => {
-            let mut text = m.display(&a);
-            text.push_str(&m.display(&b));
-            m.string(text)
+            let (mut text, more) = (m.display(&a), m.display(&b));
+            m.check_new_string(text.len().checked_add(more.len()))?;
+            text.push_str(&more);
+            Ok(Value::from(text))
         }
         _ if a.is_null() || b.is_null() => Ok(Value::Null),
         BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor if matches!(a, Value::Bool(_)) => {

@@ -340,9 +340,9 @@ fn decode(
 ) -> Result<Value, EvalError> {
     let mut bytes = bytes_arg(bytes)?;
     if let (Some(index), Some(count)) = (rest.get(1), rest.get(2)) {
-        let (index, count) = (int_arg(index)? as usize, int_arg(count)? as usize);
-        bytes = bytes
-            .get(index..index + count)
+        let range = byte_range(int_arg(index)?, int_arg(count)?);
+        bytes = range
+            .and_then(|range| bytes.get(range))
             .ok_or(EvalError::IndexOutOfRange)?
             .to_vec();
     }
@@ -361,6 +361,14 @@ fn decode(
         _ => String::from_utf8_lossy(&bytes).into_owned(),
     };
     m.string(text)
+}
+
+/// `index..index + count` of `GetString(bytes, index, count)`; `None` for a negative index or
+/// count, or an end past `usize` (which used to wrap, or panic in a debug build).
+fn byte_range(index: i64, count: i64) -> Option<std::ops::Range<usize>> {
+    let index = usize::try_from(index).ok()?;
+    let end = index.checked_add(usize::try_from(count).ok()?)?;
+    Some(index..end)
 }
 
 fn percent_encode(text: &str, keep: &[u8], plus_for_space: bool) -> String {
@@ -435,6 +443,7 @@ pub(crate) fn format_value(
     format: &str,
     m: &Machine<'_>,
 ) -> Result<String, EvalError> {
+    check_precision(m, value, format)?;
     Ok(match value {
         Value::Int(i) => format_integer(i64::from(*i), format)?,
         Value::Long(l) => format_integer(*l, format)?,
@@ -455,36 +464,52 @@ fn bad_format() -> EvalError {
     EvalError::format("Format specifier was invalid.")
 }
 
-/// Splits a standard format like `N2` into its letter and precision.
+/// Splits a standard format like `N2` into its letter and precision. A precision too large
+/// for `usize` reads as `usize::MAX`, which no string limit admits.
 fn standard(format: &str) -> Option<(char, Option<usize>)> {
     let mut chars = format.chars();
     let letter = chars.next()?;
-    let rest: String = chars.collect();
+    let rest = chars.as_str();
     if !letter.is_ascii_alphabetic() || !rest.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some((letter, rest.parse().ok()))
+    let precision = (!rest.is_empty()).then(|| rest.parse().unwrap_or(usize::MAX));
+    Some((letter, precision))
+}
+
+/// Refuses a number's standard format whose precision alone passes the string limit, before
+/// any digit is written: `D`, `X`, `F`, `N`, `P` and `E` write at least `precision` digits, so
+/// `ToString("D2000000000")` would otherwise build two gigabytes first. What such a format
+/// writes beyond its precision (sign, integer digits, separators, exponent) is a few hundred
+/// bytes at most, which the check on the finished string covers.
+fn check_precision(m: &Machine<'_>, value: &Value, format: &str) -> Result<(), EvalError> {
+    if !matches!(value, Value::Int(_) | Value::Long(_) | Value::Double(_)) {
+        return Ok(());
+    }
+    match standard(format) {
+        Some((letter, Some(precision))) if "DXFNPE".contains(letter.to_ascii_uppercase()) => {
+            m.check_string(precision)
+        }
+        _ => Ok(()),
+    }
 }
 
 fn format_integer(value: i64, format: &str) -> Result<String, EvalError> {
     let Some((letter, precision)) = standard(format) else {
         return custom_number(value as f64, format);
     };
+    let width = precision.unwrap_or(0);
     Ok(match letter {
         'D' | 'd' => {
-            let digits = format!(
-                "{:0width$}",
-                value.unsigned_abs(),
-                width = precision.unwrap_or(0)
-            );
+            let digits = zero_padded(&value.unsigned_abs().to_string(), width);
             if value < 0 {
                 format!("-{digits}")
             } else {
                 digits
             }
         }
-        'X' => format!("{:0width$X}", value, width = precision.unwrap_or(0)),
-        'x' => format!("{:0width$x}", value, width = precision.unwrap_or(0)),
+        'X' => zero_padded(&format!("{value:X}"), width),
+        'x' => zero_padded(&format!("{value:x}"), width),
         'G' | 'g' => value.to_string(),
         _ => format_real(value as f64, format)?,
     })
@@ -494,17 +519,11 @@ fn format_real(value: f64, format: &str) -> Result<String, EvalError> {
     let Some((letter, precision)) = standard(format) else {
         return custom_number(value, format);
     };
+    let decimals = precision.unwrap_or(2);
     Ok(match letter.to_ascii_uppercase() {
-        'F' => format!("{value:.prec$}", prec = precision.unwrap_or(2)),
-        'N' => grouped(&format!("{value:.prec$}", prec = precision.unwrap_or(2))),
-        'P' => format!(
-            "{} %",
-            grouped(&format!(
-                "{:.prec$}",
-                value * 100.0,
-                prec = precision.unwrap_or(2)
-            ))
-        ),
+        'F' => fixed(value, decimals),
+        'N' => grouped(&fixed(value, decimals)),
+        'P' => format!("{} %", grouped(&fixed(value * 100.0, decimals))),
         'E' => exponent(value, precision.unwrap_or(6), letter),
         'G' | 'R' => format_double(value),
         'D' | 'X' => return Err(bad_format()),
@@ -512,12 +531,41 @@ fn format_real(value: f64, format: &str) -> Result<String, EvalError> {
     })
 }
 
+/// More decimals than any `f64` needs: its exact decimal expansion ends within 1,074 digits
+/// after the point (767 significant digits), so every digit past these is a zero.
+const EXACT_DECIMALS: usize = 1100;
+
+/// `digits` with zeros in front up to `width` characters. Rust's formatter takes widths and
+/// precisions only up to `u16::MAX` and panics past that, so long ones are written here.
+fn zero_padded(digits: &str, width: usize) -> String {
+    let mut out = "0".repeat(width.saturating_sub(digits.len()));
+    out.push_str(digits);
+    out
+}
+
+/// `value` with `decimals` digits after the point, as `{value:.decimals$}` writes it, for any
+/// number of decimals: the digits past [`EXACT_DECIMALS`] are zeros, added here.
+fn fixed(value: f64, decimals: usize) -> String {
+    let exact = decimals.min(EXACT_DECIMALS);
+    let mut text = format!("{value:.exact$}");
+    if value.is_finite() {
+        text.extend(std::iter::repeat_n('0', decimals - exact));
+    }
+    text
+}
+
 fn exponent(value: f64, precision: usize, letter: char) -> String {
-    let text = format!("{value:.precision$e}");
+    let exact = precision.min(EXACT_DECIMALS);
+    let text = format!("{value:.exact$e}");
     let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let sign = if exp < 0 { '-' } else { '+' };
-    format!("{mantissa}{letter}{sign}{:03}", exp.unsigned_abs())
+    let zeros = if value.is_finite() {
+        "0".repeat(precision - exact)
+    } else {
+        String::new()
+    };
+    format!("{mantissa}{zeros}{letter}{sign}{:03}", exp.unsigned_abs())
 }
 
 /// Inserts thousands separators into the integer part of a fixed-point number.
@@ -551,7 +599,7 @@ fn custom_number(value: f64, format: &str) -> Result<String, EvalError> {
     if !format.chars().all(|c| matches!(c, '0' | '#' | ',' | '.')) {
         return Err(bad_format());
     }
-    let mut text = format!("{:.prec$}", value.abs(), prec = required + optional);
+    let mut text = fixed(value.abs(), required + optional);
     if optional > 0 && text.contains('.') {
         let keep = text.find('.').map_or(0, |p| p + 1 + required);
         while text.len() > keep && text.ends_with('0') {
@@ -564,7 +612,7 @@ fn custom_number(value: f64, format: &str) -> Result<String, EvalError> {
     let (int, frac) = text
         .split_once('.')
         .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let int = format!("{int:0>min_int$}");
+    let int = zero_padded(int, min_int);
     let int = if int == "0" && min_int == 0 {
         String::new()
     } else {
@@ -583,6 +631,9 @@ fn custom_number(value: f64, format: &str) -> Result<String, EvalError> {
 }
 
 /// `string.Format(format, args)`: `{index[,alignment][:format]}` with `{{`/`}}` escapes.
+///
+/// Each part is measured before it is appended, so a format that repeats a large argument, or
+/// pads one to a huge alignment, fails at the string limit without building the text.
 pub(crate) fn format_composite(
     m: &Machine<'_>,
     format: &str,
@@ -592,10 +643,10 @@ pub(crate) fn format_composite(
     let mut out = String::new();
     let mut rest = format;
     while let Some(pos) = rest.find(['{', '}']) {
-        out.push_str(&rest[..pos]);
+        push_aligned(m, &mut out, &rest[..pos], 0)?;
         let brace = &rest[pos..];
         if brace.starts_with("{{") || brace.starts_with("}}") {
-            out.push_str(&brace[..1]);
+            push_aligned(m, &mut out, &brace[..1], 0)?;
             rest = &brace[2..];
             continue;
         }
@@ -603,14 +654,15 @@ pub(crate) fn format_composite(
             return Err(invalid());
         }
         let end = brace.find('}').ok_or_else(invalid)?;
-        out.push_str(&hole(m, &brace[1..end], args)?);
+        hole(m, &mut out, &brace[1..end], args)?;
         rest = &brace[end + 1..];
     }
-    out.push_str(rest);
+    push_aligned(m, &mut out, rest, 0)?;
     Ok(out)
 }
 
-fn hole(m: &Machine<'_>, spec: &str, args: &[Value]) -> Result<String, EvalError> {
+/// Appends one `{index[,alignment][:format]}` hole.
+fn hole(m: &Machine<'_>, out: &mut String, spec: &str, args: &[Value]) -> Result<(), EvalError> {
     let (head, format) = spec
         .split_once(':')
         .map_or((spec, None), |(h, f)| (h, Some(f)));
@@ -628,13 +680,38 @@ fn hole(m: &Machine<'_>, spec: &str, args: &[Value]) -> Result<String, EvalError
         Some(format) => format_value(value, format, m)?,
         None => m.display(value),
     };
-    let width: i64 = alignment.and_then(|a| a.trim().parse().ok()).unwrap_or(0);
-    let pad = (width.unsigned_abs() as usize).saturating_sub(text.chars().count());
-    Ok(match width {
-        w if w > 0 => format!("{}{text}", " ".repeat(pad)),
-        w if w < 0 => format!("{text}{}", " ".repeat(pad)),
-        _ => text,
-    })
+    let alignment: i64 = alignment.and_then(|a| a.trim().parse().ok()).unwrap_or(0);
+    push_aligned(m, out, &text, alignment)
+}
+
+/// Appends `text` padded with spaces to `alignment` characters, right-aligned when positive
+/// and left-aligned when negative (composite formatting and interpolation holes).
+///
+/// The padded length is worked out and checked against the string limit before anything is
+/// appended: the alignment may come from a request, and `{0,2000000000}` must not allocate
+/// two gigabytes to find out that it is too long.
+pub(crate) fn push_aligned(
+    m: &Machine<'_>,
+    out: &mut String,
+    text: &str,
+    alignment: i64,
+) -> Result<(), EvalError> {
+    let width = usize::try_from(alignment.unsigned_abs()).unwrap_or(usize::MAX);
+    let padding = match width {
+        0 => 0,
+        _ => width.saturating_sub(text.chars().count()),
+    };
+    let length = out.len().checked_add(text.len());
+    m.check_new_string(length.and_then(|n| n.checked_add(padding)))?;
+    let spaces = std::iter::repeat_n(' ', padding);
+    if alignment > 0 {
+        out.extend(spaces);
+        out.push_str(text);
+    } else {
+        out.push_str(text);
+        out.extend(spaces);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -277,7 +277,7 @@ pub(crate) fn call(
 fn serialize(m: &Machine<'_>, value: Value, rest: &[Value]) -> String {
     let indented = matches!(rest.first(), Some(Value::Enum(e)) if e.ty == EnumType::Formatting && e.value == 1);
     match to_json(m, value) {
-        Some(token) => token.to_json(indented),
+        Some(token) => token.to_json_capped(indented, m.limits().max_string_length),
         None => "null".to_owned(),
     }
 }
@@ -396,7 +396,7 @@ fn read_call(
         JsonFn::ToStringFormatted => {
             let indented =
                 matches!(first, Value::Enum(e) if e.ty == EnumType::Formatting && e.value == 1);
-            m.string(token.to_json(indented))
+            m.string(token.to_json_capped(indented, m.limits().max_string_length))
         }
         JsonFn::DeepClone => Ok(Value::Json(token.deep_clone())),
         JsonFn::Children => Ok(json_list(token.children())),

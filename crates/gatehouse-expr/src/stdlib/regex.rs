@@ -4,6 +4,8 @@
 //! and backreferences; a pattern using those fails with an `ArgumentException` naming the
 //! problem. A pattern written as a constant is compiled once and kept with the expression.
 
+mod replacement;
+
 use std::sync::{Arc, OnceLock};
 
 use regex::{Regex, RegexBuilder};
@@ -142,15 +144,20 @@ pub(crate) fn call(
         RegexOp::IsMatch => Ok(Value::Bool(regex.is_match(&input))),
         RegexOp::Match => Ok(first_match(&regex, &input)),
         RegexOp::Replace => {
-            let replacement = dotnet_replacement(&m.display(&arg(&mut args, 2)));
-            m.string(regex.replace_all(&input, replacement.as_str()).into_owned())
+            let replacement = m.display(&arg(&mut args, 2));
+            m.string(replacement::replace_all(m, &regex, &input, &replacement)?)
         }
-        _ => {
-            let parts: Vec<Value> = regex.split(&input).map(Value::str).collect();
-            m.check_len(parts.len())?;
-            Ok(Value::List(List::array(parts)))
-        }
+        _ => split(m, &regex, &input),
     }
+}
+
+/// `Regex.Split`: one part past the collection limit is enough to refuse, so a long input
+/// does not become millions of strings before the limit is checked.
+fn split(m: &Machine<'_>, regex: &Regex, input: &str) -> Result<Value, EvalError> {
+    let limit = m.limits().max_collection_length.saturating_add(1);
+    let parts: Vec<Value> = regex.split(input).take(limit).map(Value::str).collect();
+    m.check_len(parts.len())?;
+    Ok(Value::List(List::array(parts)))
 }
 
 /// The compiled pattern, from the expression's cache when it was compiled before.
@@ -221,32 +228,4 @@ fn group(m: &Machine<'_>, target: Value, key: &Value) -> Result<Value, EvalError
             Value::Regex(Arc::new(empty), RegexPart::Group(0))
         }
     })
-}
-
-/// .NET replacement syntax to the `regex` crate's: `$1` → `${1}`, `$&` → `${0}`.
-fn dotnet_replacement(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '$' {
-            out.push(c);
-            continue;
-        }
-        match chars.peek() {
-            Some('&') => {
-                chars.next();
-                out.push_str("${0}");
-            }
-            Some(d) if d.is_ascii_digit() => {
-                let mut digits = String::new();
-                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                    digits.push(*d);
-                    chars.next();
-                }
-                out.push_str(&format!("${{{digits}}}"));
-            }
-            _ => out.push('$'),
-        }
-    }
-    out
 }

@@ -207,12 +207,13 @@ fn instance_call(
         ToLower => s.to_lowercase(),
         Trim | TrimStart | TrimEnd => trim(f, s, &args)?,
         Split => return split(m, s, &args),
-        Replace => replace(s, &args)?,
+        Replace => replace(m, s, &args)?,
         Substring => substring(s, &args)?,
-        Insert => insert(s, &args)?,
+        Insert => insert(m, s, &args)?,
         Remove => remove(s, &args)?,
-        PadLeft | PadRight => pad(f, s, &args)?,
+        PadLeft | PadRight => pad(m, f, s, &args)?,
         ToCharArray => {
+            m.check_len(s.chars().count())?;
             return Ok(Value::List(List::array(
                 s.chars().map(Value::Char).collect(),
             )));
@@ -341,47 +342,64 @@ fn split(m: &Machine<'_>, s: &str, args: &[Value]) -> Result<Value, EvalError> {
     }
     separators.retain(|sep| !sep.is_empty());
 
-    let mut parts = split_on(s, &separators);
-    if trim_entries {
-        parts = parts.into_iter().map(|p| p.trim().to_owned()).collect();
-    }
-    if remove_empty {
-        parts.retain(|p| !p.is_empty());
-    }
+    let parts = split_on(s, &separators)
+        .map(|p| if trim_entries { p.trim() } else { p })
+        .filter(|p| !(remove_empty && p.is_empty()));
+    // One past the limit is enough to refuse: a string of commas must not become millions of
+    // strings before the collection limit is checked.
+    let limit = m.limits().max_collection_length;
+    let parts: Vec<Value> = parts
+        .take(limit.saturating_add(1))
+        .map(Value::str)
+        .collect();
     m.check_len(parts.len())?;
-    Ok(Value::List(List::array(
-        parts.into_iter().map(Value::from).collect(),
-    )))
+    Ok(Value::List(List::array(parts)))
 }
 
-/// Splits at the earliest separator at each position; no separators means whitespace.
-fn split_on(s: &str, separators: &[String]) -> Vec<String> {
-    if separators.is_empty() {
-        return s.split(char::is_whitespace).map(str::to_owned).collect();
-    }
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < s.len() {
-        match separators
-            .iter()
-            .find(|sep| s[i..].starts_with(sep.as_str()))
-        {
-            Some(sep) => {
-                parts.push(s[start..i].to_owned());
-                i += sep.len();
-                start = i;
-            }
-            None => i += s[i..].chars().next().map_or(1, char::len_utf8),
+/// Splits at the earliest separator at each position; no separators means whitespace. The
+/// parts are produced one at a time and borrow from `s`, so only those kept are copied.
+fn split_on<'s>(s: &'s str, separators: &'s [String]) -> impl Iterator<Item = &'s str> + 's {
+    let (mut start, mut i, mut done) = (0, 0, false);
+    std::iter::from_fn(move || {
+        if done {
+            return None;
         }
-    }
-    parts.push(s[start..].to_owned());
-    parts
+        while i < s.len() {
+            let here = &s[i..];
+            match separator_at(here, separators) {
+                Some(length) => {
+                    let part = &s[start..i];
+                    i += length;
+                    start = i;
+                    return Some(part);
+                }
+                None => i += here.chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        done = true;
+        Some(&s[start..])
+    })
 }
 
-fn replace(s: &str, args: &[Value]) -> Result<String, EvalError> {
-    match (args.first(), args.get(1)) {
-        (Some(Value::Char(a)), Some(Value::Char(b))) => Ok(s.replace(*a, &b.to_string())),
+/// The length of the separator `text` starts with: the first of `separators` that matches,
+/// or one whitespace character when there are none.
+fn separator_at(text: &str, separators: &[String]) -> Option<usize> {
+    if separators.is_empty() {
+        return text
+            .chars()
+            .next()
+            .filter(|c| c.is_whitespace())
+            .map(char::len_utf8);
+    }
+    separators
+        .iter()
+        .find(|sep| text.starts_with(sep.as_str()))
+        .map(String::len)
+}
+
+fn replace(m: &Machine<'_>, s: &str, args: &[Value]) -> Result<String, EvalError> {
+    let (old, new) = match (args.first(), args.get(1)) {
+        (Some(Value::Char(a)), Some(Value::Char(b))) => (a.to_string(), b.to_string()),
         (Some(old), new) => {
             let old = string_arg(old, "oldValue")?;
             if old.is_empty() {
@@ -389,10 +407,29 @@ fn replace(s: &str, args: &[Value]) -> Result<String, EvalError> {
                     "String cannot be of zero length. (Parameter 'oldValue')",
                 ));
             }
-            Ok(s.replace(old, new.and_then(text).unwrap_or("")))
+            (old.to_owned(), new.and_then(text).unwrap_or("").to_owned())
         }
-        _ => Ok(s.to_owned()),
-    }
+        _ => return Ok(s.to_owned()),
+    };
+    check_replace(m, s, &old, &new)?;
+    Ok(s.replace(&old, &new))
+}
+
+/// Fails before `s.replace(old, new)` (`old` not empty) when the result would pass the string
+/// limit: a megabyte of `a` with each `a` replaced by a megabyte would be a terabyte. Only a
+/// replacement longer than what it replaces can grow the text, so only then are the
+/// occurrences counted.
+pub(crate) fn check_replace(
+    m: &Machine<'_>,
+    s: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), EvalError> {
+    let Some(growth) = new.len().checked_sub(old.len()).filter(|g| *g > 0) else {
+        return Ok(());
+    };
+    let grown = s.matches(old).count().checked_mul(growth);
+    m.check_new_string(grown.and_then(|n| n.checked_add(s.len())))
 }
 
 fn out_of_range(parameter: &str) -> EvalError {
@@ -422,13 +459,14 @@ fn substring(s: &str, args: &[Value]) -> Result<String, EvalError> {
         .collect())
 }
 
-fn insert(s: &str, args: &[Value]) -> Result<String, EvalError> {
+fn insert(m: &Machine<'_>, s: &str, args: &[Value]) -> Result<String, EvalError> {
     let at = int_arg(args.first().unwrap_or(&Value::Null))?;
     let value = string_arg(args.get(1).unwrap_or(&Value::Null), "value")?;
     let at = usize::try_from(at)
         .ok()
         .and_then(|c| byte_index(s, c))
         .ok_or_else(|| out_of_range("startIndex"))?;
+    m.check_new_string(s.len().checked_add(value.len()))?;
     Ok(format!("{}{value}{}", &s[..at], &s[at..]))
 }
 
@@ -449,7 +487,10 @@ fn remove(s: &str, args: &[Value]) -> Result<String, EvalError> {
     Ok(kept.map(|(_, c)| c).collect())
 }
 
-fn pad(f: StrFn, s: &str, args: &[Value]) -> Result<String, EvalError> {
+/// `PadLeft(totalWidth[, char])` and `PadRight`. The padded length is known from the width:
+/// it is checked against the string limit before the padding is built, since the width may
+/// come from a request (`PadLeft(2000000000)` would otherwise take two gigabytes first).
+fn pad(m: &Machine<'_>, f: StrFn, s: &str, args: &[Value]) -> Result<String, EvalError> {
     let width = int_arg(args.first().unwrap_or(&Value::Null))?;
     let fill = match args.get(1) {
         Some(Value::Char(c)) => *c,
@@ -458,12 +499,18 @@ fn pad(f: StrFn, s: &str, args: &[Value]) -> Result<String, EvalError> {
     let missing = usize::try_from(width)
         .unwrap_or(0)
         .saturating_sub(s.chars().count());
-    let padding: String = std::iter::repeat_n(fill, missing).collect();
-    Ok(if f == StrFn::PadLeft {
-        padding + s
+    let length = missing.checked_mul(fill.len_utf8());
+    m.check_new_string(length.and_then(|n| n.checked_add(s.len())))?;
+    let padding = std::iter::repeat_n(fill, missing);
+    let mut out = String::new();
+    if f == StrFn::PadLeft {
+        out.extend(padding);
+        out.push_str(s);
     } else {
-        format!("{s}{padding}")
-    })
+        out.push_str(s);
+        out.extend(padding);
+    }
+    Ok(out)
 }
 
 fn static_call(m: &Machine<'_>, f: StrFn, mut args: Vec<Value>) -> Result<Value, EvalError> {
@@ -479,21 +526,34 @@ fn static_call(m: &Machine<'_>, f: StrFn, mut args: Vec<Value>) -> Result<Value,
             let format = string_arg(&first, "format")?;
             m.string(super::convert::format_composite(m, format, &rest())?)
         }
-        Join => {
-            let parts: Vec<String> = rest().iter().map(|v| m.display(v)).collect();
-            m.string(parts.join(&m.display(&first)))
-        }
+        Join => m.string(join(m, &m.display(&first), &rest())?),
         Concat => {
             let items = flatten_params(
                 std::iter::once(first)
                     .chain(args.iter().skip(1).cloned())
                     .collect(),
             );
-            m.string(items.iter().map(|v| m.display(v)).collect())
+            m.string(join(m, "", &items)?)
         }
         StaticEquals | Compare => Ok(compare_strings(f, &first, args.get(1), args.get(2))),
         _ => Ok(Value::Null),
     }
+}
+
+/// `string.Join` and `string.Concat`: each part is measured against the string limit before
+/// it is appended. The items may be a hundred thousand references to one large string, whose
+/// joined text would be hundreds of gigabytes.
+fn join(m: &Machine<'_>, separator: &str, items: &[Value]) -> Result<String, EvalError> {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let separator = if i == 0 { "" } else { separator };
+        let text = m.display(item);
+        let length = out.len().checked_add(separator.len());
+        m.check_new_string(length.and_then(|n| n.checked_add(text.len())))?;
+        out.push_str(separator);
+        out.push_str(&text);
+    }
+    Ok(out)
 }
 
 /// `string.Equals(a, b[, comparison])` and `string.Compare(a, b[, ignoreCase | comparison])`;

@@ -1,11 +1,12 @@
 //! `System.Text.StringBuilder`: text built in place, shared by every reference.
 //!
 //! Indexes count Unicode scalar values, as string indexes do in Gatehouse. Every method that
-//! grows the text checks the string limit first, so a builder cannot grow past what a string
-//! may be. `AppendLine` ends lines with `\n`, `Environment.NewLine` on the Linux hosts the
+//! grows the text works out the new length and checks the string limit before it builds
+//! anything, so a builder cannot grow past what a string may be, nor allocate far past it on
+//! the way to being refused. `AppendLine` ends lines with `\n`, `Environment.NewLine` on the Linux hosts the
 //! self-hosted gateway runs on.
 
-use super::string::{flatten_params, int_arg, string_arg};
+use super::string::{check_replace, flatten_params, int_arg, string_arg};
 use super::{Func, Prop, Recv, Sig, arg, non_null};
 use crate::error::EvalError;
 use crate::eval::Machine;
@@ -166,12 +167,7 @@ fn change(
     let first = arg(&mut args, 0);
     let added = match f {
         TextFn::Append => m.display(&first),
-        TextFn::AppendRepeated => {
-            let times =
-                usize::try_from(int_arg(&arg(&mut args, 1))?).map_err(|_| out_of_range())?;
-            m.check_string(times.saturating_mul(4))?;
-            m.display(&first).repeat(times)
-        }
+        TextFn::AppendRepeated => repeated(m, builder, &m.display(&first), &arg(&mut args, 1))?,
         TextFn::AppendPart => {
             let text = m.display(&first);
             let (start, length) = (index(&args, 1)?, index(&args, 2)?);
@@ -193,6 +189,22 @@ fn change(
     Ok(())
 }
 
+/// `Append(char, repeatCount)`: the builder's length after appending is known from the count
+/// and checked before the run is built, so a count taken from a request cannot allocate
+/// gigabytes first.
+fn repeated(
+    m: &Machine<'_>,
+    builder: &StringBuilder,
+    text: &str,
+    count: &Value,
+) -> Result<String, EvalError> {
+    let times = usize::try_from(int_arg(count)?).map_err(|_| out_of_range())?;
+    let added = text.len().checked_mul(times);
+    let length = builder.with_text(|t| t.len());
+    m.check_new_string(added.and_then(|n| n.checked_add(length)))?;
+    Ok(text.repeat(times))
+}
+
 /// `Insert`, `Replace`, `Remove`, `Clear`, the indexer's setter and the `Length` setter.
 fn edit(
     m: &Machine<'_>,
@@ -205,7 +217,9 @@ fn edit(
     match f {
         TextFn::Insert => {
             let at = byte_index(&text, index_of(&first)?).ok_or_else(out_of_range)?;
-            text.insert_str(at, &m.display(&arg(&mut args, 1)));
+            let inserted = m.display(&arg(&mut args, 1));
+            m.check_new_string(text.len().checked_add(inserted.len()))?;
+            text.insert_str(at, &inserted);
         }
         TextFn::Replace => {
             let old = m.display(&first);
@@ -214,7 +228,9 @@ fn edit(
                     "The value cannot be an empty string. (Parameter 'oldValue')",
                 ));
             }
-            text = text.replace(&old, &m.display(&arg(&mut args, 1)));
+            let new = m.display(&arg(&mut args, 1));
+            check_replace(m, &text, &old, &new)?;
+            text = text.replace(&old, &new);
         }
         TextFn::Remove => {
             let start = index_of(&first)?;

@@ -251,7 +251,7 @@ fn node_type(value: &XmlValue) -> i32 {
     }
 }
 
-pub(crate) fn get(target: Value, prop: XmlProp) -> Result<Value, EvalError> {
+pub(crate) fn get(m: &Machine<'_>, target: Value, prop: XmlProp) -> Result<Value, EvalError> {
     let Value::Xml(target) = non_null(target)? else {
         return Err(EvalError::cast("object", "System.Xml.Linq.XObject"));
     };
@@ -260,7 +260,9 @@ pub(crate) fn get(target: Value, prop: XmlProp) -> Result<Value, EvalError> {
         (XmlProp::Root, XmlValue::Document(doc)) => doc.root().map_or(Value::Null, element_value),
         (XmlProp::Name, XmlValue::Node(XNode::Element(e))) => name_value(e.name.clone()),
         (XmlProp::Name, XmlValue::Attribute(a)) => name_value(a.name.clone()),
-        (XmlProp::Value, XmlValue::Node(XNode::Element(e))) => Value::from(e.value()),
+        (XmlProp::Value, XmlValue::Node(XNode::Element(e))) => {
+            m.string(e.value_capped(m.limits().max_string_length))?
+        }
         (XmlProp::Value, XmlValue::Attribute(a)) => text(&a.value),
         (XmlProp::Value, XmlValue::Node(XNode::Text(s) | XNode::CData(s) | XNode::Comment(s))) => {
             text(s)
@@ -392,9 +394,10 @@ fn to_text(m: &Machine<'_>, target: &Value, options: &Value) -> Result<Value, Ev
         Value::Enum(e) if e.value & 1 == 1 => Layout::Compact,
         _ => Layout::Indented,
     };
+    let max = m.limits().max_string_length;
     let text = match target {
-        Value::Xml(XmlValue::Document(doc)) => xml::document_to_string(doc, layout),
-        Value::Xml(XmlValue::Node(node)) => xml::node_to_string(node, layout),
+        Value::Xml(XmlValue::Document(doc)) => xml::document_to_string(doc, layout, max),
+        Value::Xml(XmlValue::Node(node)) => xml::node_to_string(node, layout, max),
         other => m.display(other),
     };
     m.string(text)

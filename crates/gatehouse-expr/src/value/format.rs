@@ -56,7 +56,13 @@ fn exponential(digits: &str, exponent: i32) -> String {
 }
 
 /// C# `Convert.ToString(value)`: what `ToString()` returns, and `""` for null.
-pub(crate) fn to_display(value: &Value, host: &dyn Host) -> String {
+///
+/// JSON and XML, whose text a tree of shared nodes can make far longer than the values held
+/// in memory (one string referenced by a hundred thousand items), are written only until the
+/// text passes `max` bytes. The result is the whole text
+/// when it has at most `max` bytes, and otherwise a cut-off text longer than `max`, which
+/// every caller that builds a string refuses at the string limit.
+pub(crate) fn to_display_capped(value: &Value, host: &dyn Host, max: usize) -> String {
     match value {
         Value::Null => String::new(),
         Value::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
@@ -72,20 +78,39 @@ pub(crate) fn to_display(value: &Value, host: &dyn Host) -> String {
         Value::Certificate(cert) => certificate_text(cert),
         Value::Pair(pair) => format!(
             "[{}, {}]",
-            to_display(&pair.0, host),
-            to_display(&pair.1, host)
+            to_display_capped(&pair.0, host, max),
+            to_display_capped(&pair.1, host, max)
         ),
-        Value::Anonymous(members) => anonymous_text(members, host),
-        Value::Json(token) => token.to_display_string(),
+        Value::Anonymous(members) => anonymous_text(members, host, max),
+        Value::Json(token) => token.to_display_capped(max),
         Value::Enum(e) => e.name(),
         Value::Host(object) => host_text(*object, host),
         Value::Message(m) if m.part == MessagePart::Body => "IMessageBody".to_owned(),
         Value::Uri(url) => url.to_url_string(),
         Value::Regex(found, part) => regex_text(found, *part),
         Value::Builder(builder) => builder.text(),
-        Value::Xml(xml) => xml.display(),
+        Value::Xml(xml) => xml.display_capped(max),
         other => other.type_name().to_owned(),
     }
+}
+
+/// Appends `text` to `out` unless that takes `out` past `max` bytes; then appends only enough
+/// of it (cut at a character boundary) to pass `max`, and returns `false`: a writer that stops
+/// there leaves a text longer than `max`, which says the whole would not have fit.
+pub(crate) fn push_within(out: &mut String, text: &str, max: usize) -> bool {
+    if out.len().saturating_add(text.len()) <= max {
+        out.push_str(text);
+        return true;
+    }
+    let room = max
+        .saturating_sub(out.len())
+        .saturating_add(1)
+        .min(text.len());
+    let cut = (room..=text.len())
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(text.len());
+    out.push_str(&text[..cut]);
+    false
 }
 
 /// `Match.ToString()` and `Group.ToString()` give the captured text.
@@ -101,13 +126,13 @@ fn regex_text(found: &super::RegexMatch, part: super::RegexPart) -> String {
     captured.map_or_else(String::new, |(text, _)| text.to_string())
 }
 
-fn anonymous_text(members: &[(crate::context::Str, Value)], host: &dyn Host) -> String {
+fn anonymous_text(members: &[(crate::context::Str, Value)], host: &dyn Host, max: usize) -> String {
     if members.is_empty() {
         return "{ }".to_owned();
     }
     let parts: Vec<String> = members
         .iter()
-        .map(|(n, v)| format!("{n} = {}", to_display(v, host)))
+        .map(|(n, v)| format!("{n} = {}", to_display_capped(v, host, max)))
         .collect();
     format!("{{ {} }}", parts.join(", "))
 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::format::push_within;
 use super::format_double;
 use crate::context::Str;
 
@@ -310,19 +311,33 @@ impl JToken {
 
     /// `ToString()`: indented JSON for containers, the bare text of a `JValue`.
     pub fn to_display_string(&self) -> String {
+        self.to_display_capped(usize::MAX)
+    }
+
+    /// As [`JToken::to_display_string`], written only until it passes `max` bytes (see
+    /// [`JToken::to_json_capped`]).
+    pub(crate) fn to_display_capped(&self, max: usize) -> String {
         match self.prim() {
             Some(JPrim::String(s)) => s.to_string(),
             Some(JPrim::Null) => String::new(),
             Some(JPrim::Bool(b)) => if *b { "True" } else { "False" }.to_owned(),
             Some(JPrim::Float(f)) => format_double(*f),
-            _ => self.to_json(true),
+            _ => self.to_json_capped(true, max),
         }
     }
 
     /// The token as JSON text.
     pub fn to_json(&self, indented: bool) -> String {
+        self.to_json_capped(indented, usize::MAX)
+    }
+
+    /// The token as JSON text, written only until it passes `max` bytes: the whole text when
+    /// it fits, else a cut-off text longer than `max`. Children are shared, so a token holding
+    /// one large string a hundred thousand times is small in memory but not as text; the
+    /// writer stops instead of building hundreds of gigabytes.
+    pub(crate) fn to_json_capped(&self, indented: bool, max: usize) -> String {
         let mut out = String::new();
-        write_json(&mut out, self, indented, 0);
+        write_json(&mut out, self, (indented, max), 0);
         out
     }
 }
@@ -376,24 +391,32 @@ impl fmt::Debug for JToken {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+/// How JSON is written: indented or not, and the length past which the writer stops.
+type JsonLayout = (bool, usize);
+
 /// Appends `token` as JSON, Newtonsoft style; containers nested past [`MAX_DEPTH`] are written
 /// as `null` (policies never nest that deep; the bound keeps the writer's recursion finite).
-pub(crate) fn write_json(out: &mut String, token: &JToken, indented: bool, level: usize) {
+/// Once `out` is longer than the layout's maximum, nothing more is written.
+fn write_json(out: &mut String, token: &JToken, layout: JsonLayout, level: usize) {
+    let (indented, max) = layout;
+    if out.len() > max {
+        return;
+    }
     if level > MAX_DEPTH {
         out.push_str("null");
         return;
     }
     match &*token.0 {
-        JNode::Value(prim) => write_prim(out, prim),
+        JNode::Value(prim) => write_prim(out, prim, max),
         JNode::Property(name, value, _) => {
-            write_string(out, name);
+            write_string(out, name, max);
             out.push_str(if indented { ": " } else { ":" });
-            write_json(out, &lock(value), indented, level);
+            write_json(out, &lock(value), layout, level);
         }
         JNode::Object(props) => {
             let props = lock(props).clone();
             let items = props.iter().map(|(n, v)| JsonItem::Member(n, v));
-            write_container(out, ('{', '}'), items, indented, level);
+            write_container(out, ('{', '}'), items, layout, level);
         }
         JNode::Array(items) => {
             let items = lock(items).clone();
@@ -401,7 +424,7 @@ pub(crate) fn write_json(out: &mut String, token: &JToken, indented: bool, level
                 out,
                 ('[', ']'),
                 items.iter().map(JsonItem::Item),
-                indented,
+                layout,
                 level,
             );
         }
@@ -417,12 +440,16 @@ fn write_container<'a>(
     out: &mut String,
     (open, close): (char, char),
     items: impl ExactSizeIterator<Item = JsonItem<'a>>,
-    indented: bool,
+    layout: JsonLayout,
     level: usize,
 ) {
+    let (indented, max) = layout;
     out.push(open);
     let empty = items.len() == 0;
     for (i, item) in items.enumerate() {
+        if out.len() > max {
+            return;
+        }
         if i > 0 {
             out.push(',');
         }
@@ -432,11 +459,11 @@ fn write_container<'a>(
         }
         match item {
             JsonItem::Member(name, value) => {
-                write_string(out, name);
+                write_string(out, name, max);
                 out.push_str(if indented { ": " } else { ":" });
-                write_json(out, value, indented, level + 1);
+                write_json(out, value, layout, level + 1);
             }
-            JsonItem::Item(value) => write_json(out, value, indented, level + 1),
+            JsonItem::Item(value) => write_json(out, value, layout, level + 1),
         }
     }
     if indented && !empty {
@@ -446,7 +473,7 @@ fn write_container<'a>(
     out.push(close);
 }
 
-fn write_prim(out: &mut String, prim: &JPrim) {
+fn write_prim(out: &mut String, prim: &JPrim, max: usize) {
     match prim {
         JPrim::Null => out.push_str("null"),
         JPrim::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -454,7 +481,7 @@ fn write_prim(out: &mut String, prim: &JPrim) {
             let _ = write!(out, "{i}");
         }
         JPrim::Float(f) => out.push_str(&json_float(*f)),
-        JPrim::String(s) => write_string(out, s),
+        JPrim::String(s) => write_string(out, s, max),
     }
 }
 
@@ -471,8 +498,14 @@ fn json_float(f: f64) -> String {
     }
 }
 
-fn write_string(out: &mut String, s: &str) {
+/// A JSON string literal; one that would take `out` past `max` is cut there instead (escaping
+/// only lengthens it), so that a large string stops the writer without being copied whole.
+fn write_string(out: &mut String, s: &str, max: usize) {
     out.push('"');
+    if out.len().saturating_add(s.len()) > max {
+        push_within(out, s, max);
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

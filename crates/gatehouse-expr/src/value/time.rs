@@ -249,7 +249,7 @@ fn field(
     let _ = match (c, run) {
         ('y', 1) => write!(out, "{}", f.year() % 100),
         ('y', 2) => write!(out, "{:02}", f.year() % 100),
-        ('y', n) => write!(out, "{:0n$}", f.year()),
+        ('y', n) => write!(out, "{}", padded_year(f.year(), n)),
         ('M', 1) => write!(out, "{}", u8::from(f.month())),
         ('M', 2) => write!(out, "{:02}", u8::from(f.month())),
         ('M', 3) => write!(
@@ -285,6 +285,15 @@ fn field(
         ('z', n) => write!(out, "{}", zone(offset.unwrap_or(0), n)),
         (other, n) => write!(out, "{}", other.to_string().repeat(n)),
     };
+}
+
+/// The year with zeros in front up to `width` digits (`yyyyy`). Written by hand: Rust's
+/// formatter panics on widths past `u16::MAX`, and a format string may hold more `y`s.
+fn padded_year(year: i32, width: usize) -> String {
+    let digits = year.to_string();
+    let mut out = "0".repeat(width.saturating_sub(digits.len()));
+    out.push_str(&digits);
+    out
 }
 
 fn fraction(at: DateTime, digits: usize, trim: bool) -> String {

@@ -15,6 +15,7 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
+use super::format::push_within;
 use crate::context::Str;
 
 /// How deep a tree may be: the same bound the JSON walks use.
@@ -136,9 +137,15 @@ impl XmlValue {
     /// `ToString()`: indented markup for documents and elements, `name="value"` for
     /// attributes, the expanded name, the namespace URI.
     pub(crate) fn display(&self) -> String {
+        self.display_capped(usize::MAX)
+    }
+
+    /// As [`XmlValue::display`], with markup written only until it passes `max` bytes (see
+    /// [`node_to_string`]).
+    pub(crate) fn display_capped(&self, max: usize) -> String {
         match self {
-            XmlValue::Document(doc) => document_to_string(doc, Layout::Indented),
-            XmlValue::Node(node) => node_to_string(node, Layout::Indented),
+            XmlValue::Document(doc) => document_to_string(doc, Layout::Indented, max),
+            XmlValue::Node(node) => node_to_string(node, Layout::Indented, max),
             XmlValue::Attribute(attribute) => attribute_to_string(attribute),
             XmlValue::Name(name) => name.expanded(),
             XmlValue::Namespace(uri) => uri.to_string(),
@@ -191,8 +198,15 @@ impl XElement {
 
     /// `Value`: the text of every text and CDATA node below, in document order.
     pub fn value(&self) -> String {
+        self.value_capped(usize::MAX)
+    }
+
+    /// As [`XElement::value`], collected only until it passes `max` bytes: the whole text
+    /// when it fits, else a cut-off text longer than `max`. Elements are shared, so a tree
+    /// small in memory can hold one large text many times over.
+    pub(crate) fn value_capped(&self, max: usize) -> String {
         let mut out = String::new();
-        collect_text(&self.nodes, &mut out);
+        collect_text(&self.nodes, &mut out, max);
         out
     }
 
@@ -226,11 +240,16 @@ pub(crate) fn elements_of(nodes: &[XNode]) -> impl Iterator<Item = &Arc<XElement
     })
 }
 
-fn collect_text(nodes: &[XNode], out: &mut String) {
+fn collect_text(nodes: &[XNode], out: &mut String, max: usize) {
     for node in nodes {
+        if out.len() > max {
+            return;
+        }
         match node {
-            XNode::Text(text) | XNode::CData(text) => out.push_str(text),
-            XNode::Element(element) => collect_text(&element.nodes, out),
+            XNode::Text(text) | XNode::CData(text) => {
+                push_within(out, text, max);
+            }
+            XNode::Element(element) => collect_text(&element.nodes, out, max),
             XNode::Comment(_) | XNode::Instruction(..) => {}
         }
     }
@@ -394,9 +413,12 @@ pub(crate) enum Layout {
     Compact,
 }
 
-/// Writes nodes the way `XmlWriter` writes them for `ToString()`.
+/// Writes nodes the way `XmlWriter` writes them for `ToString()`, stopping once the text is
+/// longer than `max` bytes: elements are shared, so a tree small in memory can be hundreds of
+/// gigabytes of markup.
 struct Writer {
     out: String,
+    max: usize,
     layout: Layout,
     /// Namespace declarations in scope, innermost last: (prefix, URI), `""` for the default.
     scopes: Vec<Vec<(Str, Str)>>,
@@ -407,23 +429,25 @@ struct Writer {
 /// `XElement.ToString()`.
 #[cfg(test)]
 pub(crate) fn element_to_string(element: &XElement, layout: Layout) -> String {
-    let mut writer = Writer::new(layout);
+    let mut writer = Writer::new(layout, usize::MAX);
     writer.element(element, 0, false);
     writer.out
 }
 
-/// `XDocument.ToString()`: the top-level nodes, without the XML declaration.
-pub(crate) fn document_to_string(document: &XDocument, layout: Layout) -> String {
-    let mut writer = Writer::new(layout);
+/// `XDocument.ToString()`: the top-level nodes, without the XML declaration; written only
+/// until it passes `max` bytes, as [`node_to_string`].
+pub(crate) fn document_to_string(document: &XDocument, layout: Layout, max: usize) -> String {
+    let mut writer = Writer::new(layout, max);
     for node in &document.nodes {
         writer.node(node, 0, false);
     }
     writer.out
 }
 
-/// `ToString()` of a node.
-pub(crate) fn node_to_string(node: &XNode, layout: Layout) -> String {
-    let mut writer = Writer::new(layout);
+/// `ToString()` of a node, written only until it passes `max` bytes: the whole markup when it
+/// fits, else a cut-off text longer than `max`.
+pub(crate) fn node_to_string(node: &XNode, layout: Layout, max: usize) -> String {
+    let mut writer = Writer::new(layout, max);
     writer.node(node, 0, false);
     writer.out
 }
@@ -443,9 +467,10 @@ pub(crate) fn attribute_to_string(attribute: &XAttribute) -> String {
 }
 
 impl Writer {
-    fn new(layout: Layout) -> Self {
+    fn new(layout: Layout, max: usize) -> Self {
         Self {
             out: String::new(),
+            max,
             layout,
             scopes: vec![vec![(Str::from("xml"), Str::from(XML))]],
             generated: 0,
@@ -459,16 +484,38 @@ impl Writer {
         }
     }
 
+    /// Whether the text has passed its maximum, after which nothing more is written.
+    fn full(&self) -> bool {
+        self.out.len() > self.max
+    }
+
+    /// Escaped text or attribute value; one that would pass the maximum is cut there instead
+    /// (escaping only lengthens it), without being copied whole.
+    fn text(&mut self, text: &str, attribute: bool) {
+        if self.out.len().saturating_add(text.len()) > self.max {
+            push_within(&mut self.out, text, self.max);
+        } else {
+            escape(text, attribute, &mut self.out);
+        }
+    }
+
     fn node(&mut self, node: &XNode, level: usize, mixed: bool) {
+        if self.full() {
+            return;
+        }
         match node {
             XNode::Element(element) => self.element(element, level, mixed),
-            XNode::Text(text) => escape(text, false, &mut self.out),
+            XNode::Text(text) => self.text(text, false),
             XNode::CData(text) => {
-                let _ = write!(self.out, "<![CDATA[{text}]]>");
+                self.out.push_str("<![CDATA[");
+                push_within(&mut self.out, text, self.max);
+                self.out.push_str("]]>");
             }
             XNode::Comment(text) => {
                 self.indent(level, mixed);
-                let _ = write!(self.out, "<!--{text}-->");
+                self.out.push_str("<!--");
+                push_within(&mut self.out, text, self.max);
+                self.out.push_str("-->");
             }
             XNode::Instruction(target, data) => {
                 self.indent(level, mixed);
@@ -523,9 +570,12 @@ impl Writer {
     fn attributes(&mut self, element: &XElement) {
         let mut extra = String::new();
         for attribute in &element.attributes {
+            if self.full() {
+                return;
+            }
             let name = self.attribute_name(&attribute.name, &mut extra);
             let _ = write!(self.out, " {name}=\"");
-            escape(&attribute.value, true, &mut self.out);
+            self.text(&attribute.value, true);
             self.out.push('"');
         }
         self.out.push_str(&extra);

@@ -125,7 +125,7 @@ fn documents_print_their_nodes_without_the_declaration() {
     let doc = parse_document("<?xml version=\"1.0\"?><!--hi--><r><c/></r>", false, 100).unwrap();
 
     assert_eq!(
-        document_to_string(&doc, Layout::Indented),
+        document_to_string(&doc, Layout::Indented, usize::MAX),
         "<!--hi-->\n<r>\n  <c />\n</r>"
     );
 }

@@ -330,3 +330,59 @@ pub fn certificate(subject: &str) -> Certificate {
     std::fs::remove_dir_all(&dir).ok();
     Certificate::from_der(&bytes).expect("openssl makes valid certificates")
 }
+
+/// Expressions whose string result would be far past the default string limit (4 MiB), each
+/// sized by its arguments (a width, a precision, a count, or many copies of a large part). The
+/// evaluator must refuse each with `StringLimit` before it builds anything that large.
+pub const OVERSIZED_STRINGS: &[&str] = &[
+    r#"@("a".PadLeft(2000000000).Length)"#,
+    r#"@("a".PadRight(2000000000, 'é').Length)"#,
+    r#"@("".PadLeft(4194305).Length)"#,
+    r#"@(string.Format("{0,2000000000}", 1))"#,
+    r#"@(string.Format("{0,-2000000000}", 1))"#,
+    r#"@(string.Format("{0,9000000000000000000}", 1))"#,
+    r#"@(string.Format("{0:D2000000000}", 1))"#,
+    r#"@(string.Format("".PadLeft(1000000, 'x').Replace("x", "{0}"), "".PadLeft(1000000)).Length)"#,
+    r#"@($"{1,2000000000}")"#,
+    r#"@($"{1:D2000000000}")"#,
+    r#"@(1.ToString("D2000000000"))"#,
+    r#"@(255.ToString("X2000000000"))"#,
+    r#"@(1L.ToString("D99999999999999999999"))"#,
+    r#"@((1.5).ToString("F2000000000"))"#,
+    r#"@((1.5).ToString("N2000000000"))"#,
+    r#"@((1.5).ToString("P2000000000"))"#,
+    r#"@((1.5).ToString("E2000000000"))"#,
+    r#"@(new StringBuilder().Append('a', 2000000000).Length)"#,
+    r#"@(new StringBuilder().AppendFormat("{0,2000000000}", 1).Length)"#,
+    r#"@(new StringBuilder("".PadLeft(1000000, 'a')).Replace("a", "".PadLeft(1000000, 'b')).Length)"#,
+    r#"@(new StringBuilder("".PadLeft(3000000)).Insert(0, "".PadLeft(3000000)).Length)"#,
+    r#"@{ var sb = new StringBuilder(); sb.Length = 2000000000; return sb.Length; }"#,
+    r#"@("".PadLeft(1000000, 'a').Replace("a", "".PadLeft(1000000, 'b')).Length)"#,
+    r#"@("".PadLeft(2000000, 'a').Replace('a', '😀').Length)"#,
+    r#"@("".PadLeft(3000000).Insert(0, "".PadLeft(3000000)).Length)"#,
+    r#"@(("".PadLeft(3000000) + "".PadLeft(3000000)).Length)"#,
+    r#"@(string.Join("".PadLeft(1000000), new string[100000]).Length)"#,
+    r#"@{ var big = "".PadLeft(1000000); var parts = new List<string>(); for (var i = 0; i < 10000; i++) { parts.Add(big); } return string.Concat(parts).Length; }"#,
+    r#"@(Regex.Replace("".PadLeft(1000000, 'a'), "a", "".PadLeft(1000000, 'b')).Length)"#,
+    r#"@(Regex.Replace("".PadLeft(1000000, 'a'), "a+", "".PadLeft(1000000, 'x').Replace("x", "$0")).Length)"#,
+    // JSON and XML nodes are shared: ten thousand references to one megabyte of text are
+    // small in memory and ten gigabytes as text.
+    r#"@{ var big = "".PadLeft(1000000); var a = new JArray(); for (var i = 0; i < 10000; i++) { a.Add(big); } return a.ToString().Length; }"#,
+    r#"@{ var big = "".PadLeft(1000000); var a = new JArray(); for (var i = 0; i < 10000; i++) { a.Add(big); } return a.ToString(Formatting.None).Length; }"#,
+    r#"@{ var big = "".PadLeft(1000000); var a = new JArray(); for (var i = 0; i < 10000; i++) { a.Add(big); } return ("" + a).Length; }"#,
+    r#"@{ var big = "".PadLeft(1000000); var l = new List<string>(); for (var i = 0; i < 10000; i++) { l.Add(big); } return JsonConvert.SerializeObject(l).Length; }"#,
+    r#"@{ var e = new XElement("a", "".PadLeft(1000000)); var l = new List<XElement>(); for (var i = 0; i < 10000; i++) { l.Add(e); } return new XElement("r", l).ToString().Length; }"#,
+    r#"@{ var e = new XElement("a", "".PadLeft(1000000)); var l = new List<XElement>(); for (var i = 0; i < 10000; i++) { l.Add(e); } return new XElement("r", l).Value.Length; }"#,
+    r#"@{ var e = new XElement("a", "".PadLeft(1000000)); var l = new List<XElement>(); for (var i = 0; i < 10000; i++) { l.Add(e); } return ((string)new XElement("r", l)).Length; }"#,
+    r#"@{ var e = new XElement("a", new XAttribute("v", "".PadLeft(1000000))); var l = new List<XElement>(); for (var i = 0; i < 10000; i++) { l.Add(e); } return $"{new XElement("r", l)}".Length; }"#,
+];
+
+/// Expressions whose collection would be far past the default collection limit (100,000
+/// items), sized by their arguments; refused with `CollectionLimit` before they are built.
+pub const OVERSIZED_COLLECTIONS: &[&str] = &[
+    r#"@("".PadLeft(4000000).ToCharArray().Length)"#,
+    r#"@("".PadLeft(4000000, ',').Split(',').Length)"#,
+    r#"@(Regex.Split("".PadLeft(4000000, ','), ",").Length)"#,
+    r#"@(new int[2000000000].Length)"#,
+    r#"@(new byte[2000000000].Length)"#,
+];

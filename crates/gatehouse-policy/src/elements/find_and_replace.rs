@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::compile::{Compiler, Text};
 use crate::reader::{Code, Element};
-use crate::runtime::{Body, Exchange, Failure};
+use crate::runtime::{Body, Exchange, Failure, MAX_BUFFERED_BODY};
 
 #[derive(Clone, Debug)]
 pub(crate) struct FindAndReplace {
@@ -60,6 +60,7 @@ impl FindAndReplace {
             );
             return Ok(());
         }
+        check_length(&text, count, from.len(), to.len())?;
         let replaced = text.replace(&*from, &to);
         ex.record(
             source,
@@ -68,4 +69,22 @@ impl FindAndReplace {
         ex.set_body(message, Body::from(Bytes::from(replaced)));
         Ok(())
     }
+}
+
+/// Fails before replacing when the new body would be longer than a body read into memory may
+/// be. The request's body decides how many occurrences there are, so a one-character `from`
+/// and a long `to` would otherwise multiply a 16 MiB body into gigabytes.
+fn check_length(text: &str, count: usize, from: usize, to: usize) -> Result<(), Failure> {
+    let kept = text.len() - count * from;
+    let length = count.checked_mul(to).and_then(|n| n.checked_add(kept));
+    if length.is_some_and(|n| n <= MAX_BUFFERED_BODY) {
+        return Ok(());
+    }
+    Err(Failure::internal(
+        "find-and-replace",
+        "BodyLimitExceeded",
+        format!(
+            "Replacing {count} occurrence(s) would make the body longer than {MAX_BUFFERED_BODY} bytes."
+        ),
+    ))
 }

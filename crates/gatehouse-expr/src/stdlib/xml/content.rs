@@ -183,7 +183,7 @@ fn xml_text(m: &Machine<'_>, value: &Value) -> String {
 /// `(string)element`, `(int)attribute`, `(bool?)element`…: the text of an element or the value
 /// of an attribute, read as `XmlConvert` reads it. A null element converts to null for
 /// reference and nullable types and throws otherwise.
-pub(crate) fn convert_from(value: Value, ty: &Ty) -> Result<Value, EvalError> {
+pub(crate) fn convert_from(m: &Machine<'_>, value: Value, ty: &Ty) -> Result<Value, EvalError> {
     let text = match value {
         Value::Null if ty.admits_null() || matches!(ty, Ty::Nullable(_)) => return Ok(Value::Null),
         Value::Null => {
@@ -191,7 +191,11 @@ pub(crate) fn convert_from(value: Value, ty: &Ty) -> Result<Value, EvalError> {
                 "Value cannot be null. (Parameter 'element')",
             ));
         }
-        Value::Xml(XmlValue::Node(XNode::Element(e))) => e.value(),
+        Value::Xml(XmlValue::Node(XNode::Element(e))) => {
+            let text = e.value_capped(m.limits().max_string_length);
+            m.check_string(text.len())?;
+            text
+        }
         Value::Xml(XmlValue::Attribute(a)) => a.value.to_string(),
         other => {
             return Err(EvalError::cast(

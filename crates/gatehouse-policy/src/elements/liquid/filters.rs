@@ -1,7 +1,12 @@
 //! The Liquid filters Gatehouse supports.
 
 use super::parse::Expr;
+use super::render::MAX_OUTPUT;
 use super::value::LValue;
+
+/// A filter's result would be longer than a rendered body may be ([`MAX_OUTPUT`]).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct OverBudget;
 
 /// A filter with its argument expressions.
 #[derive(Clone, Debug)]
@@ -106,7 +111,10 @@ impl Filter {
     }
 
     /// Applies the filter to `input` with evaluated `args`.
-    pub(crate) fn apply(&self, input: LValue, args: &[LValue]) -> LValue {
+    ///
+    /// # Errors
+    /// When the result would be longer than a rendered body may be.
+    pub(crate) fn apply(&self, input: LValue, args: &[LValue]) -> Result<LValue, OverBudget> {
         let text = || input.render();
         let arg = |i: usize| args.get(i).map(LValue::render).unwrap_or_default();
         let num = |v: &LValue| match v {
@@ -114,9 +122,12 @@ impl Filter {
             other => other.render().trim().parse().unwrap_or(0.0),
         };
         let arg_num = |i: usize| args.get(i).map_or(0.0, num);
-        match self.kind {
-            Kind::Append => LValue::Str(text() + &arg(0)),
-            Kind::Prepend => LValue::Str(arg(0) + &text()),
+        Ok(match self.kind {
+            Kind::Append => LValue::Str(concat(&text(), &arg(0))?),
+            Kind::Prepend => LValue::Str(concat(&arg(0), &text())?),
+            Kind::Replace => LValue::Str(replace(&text(), &arg(0), &arg(1))?),
+            Kind::ReplaceFirst => LValue::Str(replace_first(&text(), &arg(0), &arg(1))?),
+            Kind::Join => LValue::Str(join(&input.items(), &arg(0))?),
             Kind::Upcase => LValue::Str(text().to_uppercase()),
             Kind::Downcase => LValue::Str(text().to_lowercase()),
             Kind::Capitalize => LValue::Str(capitalize(&text())),
@@ -126,8 +137,6 @@ impl Filter {
             Kind::Rstrip => LValue::Str(text().trim_end().to_owned()),
             Kind::Remove => LValue::Str(text().replace(&arg(0), "")),
             Kind::RemoveFirst => LValue::Str(text().replacen(&arg(0), "", 1)),
-            Kind::Replace => LValue::Str(text().replace(&arg(0), &arg(1))),
-            Kind::ReplaceFirst => LValue::Str(text().replacen(&arg(0), &arg(1), 1)),
             Kind::Escape => LValue::Str(escape_html(&text())),
             Kind::UrlEncode => LValue::Str(crate::runtime::encode_component(&text()).into_owned()),
             Kind::UrlDecode => LValue::Str(crate::runtime::decode_component(&text()).into_owned()),
@@ -146,14 +155,6 @@ impl Filter {
             } as f64),
             Kind::First => input.items().first().cloned().unwrap_or(LValue::Nil),
             Kind::Last => input.items().last().cloned().unwrap_or(LValue::Nil),
-            Kind::Join => LValue::Str(
-                input
-                    .items()
-                    .iter()
-                    .map(LValue::render)
-                    .collect::<Vec<_>>()
-                    .join(&arg(0)),
-            ),
             Kind::Split => LValue::List(
                 text()
                     .split(arg(0).as_str())
@@ -167,8 +168,58 @@ impl Filter {
             Kind::DividedBy => divide(num(&input), arg_num(0)),
             Kind::Modulo => LValue::Number(num(&input) % arg_num(0)),
             Kind::Round => LValue::Number(num(&input).round()),
-        }
+        })
     }
+}
+
+// `append`, `prepend`, `replace`, `replace_first` and `join` can build results far longer than
+// their input: each works its length out and checks it against [`MAX_OUTPUT`] before building.
+// An `assign` in a `for` loop feeds a filter its own output, so `append` can double a string
+// once per item of the request's body, and `replace` or `join` can multiply a large argument
+// by a count the body controls.
+
+fn fits(length: Option<usize>) -> Result<(), OverBudget> {
+    match length {
+        Some(length) if length <= MAX_OUTPUT => Ok(()),
+        _ => Err(OverBudget),
+    }
+}
+
+fn concat(a: &str, b: &str) -> Result<String, OverBudget> {
+    fits(a.len().checked_add(b.len()))?;
+    Ok(format!("{a}{b}"))
+}
+
+fn replace(text: &str, old: &str, new: &str) -> Result<String, OverBudget> {
+    fits(replaced_len(text, old, new))?;
+    Ok(text.replace(old, new))
+}
+
+fn replace_first(text: &str, old: &str, new: &str) -> Result<String, OverBudget> {
+    fits(text.len().checked_add(new.len()))?;
+    Ok(text.replacen(old, new, 1))
+}
+
+/// The length of `text` with every `old` replaced by `new`, as `str::replace` does it (an
+/// empty `old` matches at every character boundary); `None` when it overflows.
+fn replaced_len(text: &str, old: &str, new: &str) -> Option<usize> {
+    let count = text.matches(old).count();
+    let kept = text.len() - count * old.len();
+    kept.checked_add(count.checked_mul(new.len())?)
+}
+
+/// The items' text with `separator` between them, each part measured before it is appended.
+fn join(items: &[LValue], separator: &str) -> Result<String, OverBudget> {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let separator = if i == 0 { "" } else { separator };
+        let text = item.render();
+        let length = out.len().checked_add(separator.len());
+        fits(length.and_then(|n| n.checked_add(text.len())))?;
+        out.push_str(separator);
+        out.push_str(&text);
+    }
+    Ok(out)
 }
 
 fn default(input: LValue, args: &[LValue]) -> LValue {

@@ -5,8 +5,8 @@ use super::value::LValue;
 
 /// How many nodes one rendering may visit: loops over large bodies stay bounded.
 const MAX_STEPS: usize = 1_000_000;
-/// How large a rendered body may grow.
-const MAX_OUTPUT: usize = crate::runtime::MAX_BUFFERED_BODY;
+/// How large a rendered body, and any string a filter builds, may grow.
+pub(super) const MAX_OUTPUT: usize = crate::runtime::MAX_BUFFERED_BODY;
 
 /// Rendering state: the root variables, `assign`ed and loop variables, and the budget.
 struct Scope<'r> {
@@ -33,17 +33,28 @@ impl Template {
     }
 }
 
+/// Why rendering stopped: too many steps, or a body or value past [`MAX_OUTPUT`].
+fn over_budget() -> String {
+    "the Liquid template exceeded its rendering budget".to_owned()
+}
+
 fn render_nodes(nodes: &[Node], scope: &mut Scope<'_>, out: &mut String) -> Result<(), String> {
     for node in nodes {
         scope.steps += 1;
         if scope.steps > MAX_STEPS || out.len() > MAX_OUTPUT {
-            return Err("the Liquid template exceeded its rendering budget".to_owned());
+            return Err(over_budget());
         }
         match node {
             Node::Text(text) => out.push_str(text),
-            Node::Output(filtered) => out.push_str(&evaluate_filtered(filtered, scope).render()),
+            Node::Output(filtered) => {
+                let text = evaluate_filtered(filtered, scope)?.render();
+                if out.len().saturating_add(text.len()) > MAX_OUTPUT {
+                    return Err(over_budget());
+                }
+                out.push_str(&text);
+            }
             Node::Assign(name, filtered) => {
-                let value = evaluate_filtered(filtered, scope);
+                let value = evaluate_filtered(filtered, scope)?;
                 set_local(scope, name, value);
             }
             Node::If(branches, otherwise) => {
@@ -80,13 +91,13 @@ fn set_local(scope: &mut Scope<'_>, name: &str, value: LValue) {
     }
 }
 
-fn evaluate_filtered(filtered: &Filtered, scope: &Scope<'_>) -> LValue {
+fn evaluate_filtered(filtered: &Filtered, scope: &Scope<'_>) -> Result<LValue, String> {
     let mut value = evaluate(&filtered.expr, scope);
     for filter in &filtered.filters {
         let args: Vec<LValue> = filter.args().iter().map(|a| evaluate(a, scope)).collect();
-        value = filter.apply(value, &args);
+        value = filter.apply(value, &args).map_err(|_| over_budget())?;
     }
-    value
+    Ok(value)
 }
 
 fn evaluate(expr: &Expr, scope: &Scope<'_>) -> LValue {
@@ -207,6 +218,56 @@ mod tests {
                 body()
             ),
             "no z"
+        );
+    }
+
+    fn render_error(template: &str, body: LValue) -> String {
+        let template = Template::parse(template).unwrap();
+        template
+            .render(&|name| {
+                if name == "body" {
+                    body.clone()
+                } else {
+                    LValue::Nil
+                }
+            })
+            .unwrap_err()
+    }
+
+    /// A list of `n` numbers, as a JSON body's array reads.
+    fn items(n: usize) -> LValue {
+        LValue::Map(vec![(
+            "items".into(),
+            LValue::List((0..n).map(|i| LValue::Number(i as f64)).collect()),
+        )])
+    }
+
+    /// Filters whose results the body can multiply stop at the body limit before building
+    /// more: 64 doublings would be 2^64 bytes, and each `replace` or `join` below terabytes.
+    #[test]
+    fn growing_filters_stop_at_the_output_budget() {
+        let budget = "the Liquid template exceeded its rendering budget";
+        let templates = [
+            "{% assign s = 'x' %}{% for i in body.items %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}",
+            "{% assign s = 'x' %}{% for i in body.items %}{% assign s = s | prepend: s %}{% endfor %}{{ s | size }}",
+            "{% assign s = 'xx' %}{% for i in body.items %}{% assign s = s | replace: 'x', s %}{% endfor %}{{ s | size }}",
+            "{% assign s = 'xy' %}{% for i in body.items %}{% assign s = s | replace_first: 'x', s %}{% endfor %}{{ s | size }}",
+            "{% assign s = ',' %}{% for i in body.items %}{% assign s = s | split: '' | join: s %}{% endfor %}{{ s | size }}",
+        ];
+        for template in templates {
+            assert_eq!(render_error(template, items(64)), budget, "{template}");
+        }
+    }
+
+    #[test]
+    fn growing_filters_work_within_the_budget() {
+        let doubled = "{% assign s = 'x' %}{% for i in body.items %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}";
+        assert_eq!(render(doubled, items(20)), "1048576");
+        assert_eq!(render("{{ 'a-b' | replace: '-', '+' }}", body()), "a+b");
+        assert_eq!(render("{{ 'ab' | replace: '', '.' }}", body()), ".a.b.");
+        assert_eq!(
+            render("{{ 'b' | prepend: 'a' | append: 'c' }}", body()),
+            "abc"
         );
     }
 
