@@ -357,34 +357,6 @@ fn is_resource_shortage(error: &std::io::Error) -> bool {
         .is_some_and(|code| SHORTAGES.contains(&code))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn running_out_of_descriptors_pauses_the_listener_and_warns_once_per_period() {
-        let mut failures = AcceptFailures::default();
-        let emfile = std::io::Error::from_raw_os_error(24);
-
-        let pauses: Vec<_> = (0..1000).map(|_| failures.record(&emfile)).collect();
-
-        assert!(pauses.iter().all(|p| *p == Some(ACCEPT_BACKOFF)));
-        assert_eq!(
-            failures.unreported, 999,
-            "one warning, the rest counted for the next"
-        );
-    }
-
-    #[test]
-    fn a_connection_reset_before_it_was_taken_is_retried_at_once() {
-        let mut failures = AcceptFailures::default();
-        let aborted = std::io::Error::from(std::io::ErrorKind::ConnectionAborted);
-
-        assert_eq!(failures.record(&aborted), None);
-        assert_eq!(failures.unreported, 0);
-    }
-}
-
 /// The stream of a handshake that finished in time, or `None` with the reason logged.
 fn finish<T>(outcome: Result<std::io::Result<T>, tokio::time::error::Elapsed>) -> Option<T> {
     match outcome {
@@ -459,5 +431,33 @@ async fn drain(graceful: GracefulShutdown) {
         .is_err()
     {
         tracing::warn!("connections still open after the drain timeout; closing them");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_out_of_descriptors_pauses_the_listener_and_warns_once_per_period() {
+        let mut failures = AcceptFailures::default();
+        let emfile = std::io::Error::from_raw_os_error(24);
+
+        let pauses: Vec<_> = (0..1000).map(|_| failures.record(&emfile)).collect();
+
+        assert!(pauses.iter().all(|p| *p == Some(ACCEPT_BACKOFF)));
+        assert_eq!(
+            failures.unreported, 999,
+            "one warning, the rest counted for the next"
+        );
+    }
+
+    #[test]
+    fn a_connection_reset_before_it_was_taken_is_retried_at_once() {
+        let mut failures = AcceptFailures::default();
+        let aborted = std::io::Error::from(std::io::ErrorKind::ConnectionAborted);
+
+        assert_eq!(failures.record(&aborted), None);
+        assert_eq!(failures.unreported, 0);
     }
 }
