@@ -1,16 +1,18 @@
-//! TLS listeners: TCP accept, TLS handshake, HTTP/1.1 or HTTP/2 per ALPN, graceful drain.
+//! TLS listeners: TCP accept, TLS handshake, HTTP/1.1 or HTTP/2, graceful drain.
 //!
 //! [`serve_tls`] serves one fixed TLS configuration (the admin listener); [`serve`] is the
 //! gateway's listener, which picks the TLS settings per connection from the server name
 //! the caller asks for ([`crate::sni`]) and identifies the caller by client certificate once
 //! per connection.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use gatehouse_cert::Certificate;
@@ -185,9 +187,11 @@ async fn serve_with<H, F, S, B>(
     B::Error: Into<BoxError>,
 {
     let graceful = GracefulShutdown::new();
-    let (http, on_connection) = (Arc::new(Protocols::new()), Arc::new(on_connection));
+    let (http, on_connection) = (Arc::new(http_settings()), Arc::new(on_connection));
     let handshake = Arc::new(handshake);
     let mut failures = AcceptFailures::default();
+    let silent = Arc::new(SilentConnections::default());
+    let _reaper = AbortOnDrop(tokio::spawn(silent.clone().close_when_due()));
     tokio::pin!(shutdown);
 
     loop {
@@ -209,6 +213,7 @@ async fn serve_with<H, F, S, B>(
         let watcher = graceful.watcher();
         let (handshake, http, on_connection) =
             (handshake.clone(), http.clone(), on_connection.clone());
+        let first = silent.watch();
         let task = async move {
             let _ = tcp.set_nodelay(true);
             let Some((tls, settings)) = handshake.handshake(tcp).await else {
@@ -217,17 +222,13 @@ async fn serve_with<H, F, S, B>(
             let Some(service) = on_connection(peer, tls.get_ref().1, settings) else {
                 return;
             };
-            let http2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-            let service = FirstRequest::new(service);
-            let opened = service.opened.clone();
-            let serving = http
-                .for_alpn(tls.get_ref().1)
-                .serve_connection(TokioIo::new(tls), service);
-            let serving = watcher.watch(serving.into_owned());
-            let outcome = match http2 {
-                true => until_silent(serving, &opened).await,
-                false => Some(serving.await),
+            let service = FirstRequest {
+                inner: service,
+                first: first.clone(),
             };
+            let serving = http.serve_connection(TokioIo::new(tls), service);
+            let serving = std::pin::pin!(watcher.watch(serving.into_owned()));
+            let outcome = first.until_silent(serving).await;
             if let Some(Err(error)) = outcome {
                 log_connection_error(&*error, peer);
             }
@@ -238,49 +239,102 @@ async fn serve_with<H, F, S, B>(
     drain(graceful).await;
 }
 
-/// The HTTP settings of both protocols, one builder per protocol. The TLS handshake already
-/// chose the protocol (ALPN), so the connection is not sniffed: sniffing waits for the first
-/// bytes with no timeout, so a caller that connects and stays silent would hold the
-/// connection forever, where HTTP/1.1's header read timeout closes it.
-struct Protocols {
-    http1: auto::Builder<TokioExecutor>,
-    http2: auto::Builder<TokioExecutor>,
+/// Both protocols' settings. The protocol is read from the connection's first bytes, which
+/// keeps an idle connection down to a few bytes of state until it sends something (serving
+/// HTTP/1.1 from the start would give each one the parser's 8 KiB buffer and a timer, twice
+/// the memory per idle connection); [`SilentConnections`] bounds that wait.
+fn http_settings() -> auto::Builder<TokioExecutor> {
+    let mut http = auto::Builder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    http.http2()
+        .max_header_list_size(crate::malformed::H2_MAX_HEADER_LIST);
+    http
 }
 
-impl Protocols {
-    fn new() -> Self {
-        let mut http = auto::Builder::new(TokioExecutor::new());
-        http.http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT);
-        http.http2()
-            .max_header_list_size(crate::malformed::H2_MAX_HEADER_LIST);
-        Self {
-            http1: http.clone().http1_only(),
-            http2: http.http2_only(),
+/// Connections that have not sent a request yet, oldest first, each with the time it must
+/// have sent one by. Neither reading a connection's first bytes (to tell the protocol) nor
+/// HTTP/2 has a timeout of its own, so a caller that connects and stays silent would hold its
+/// connection forever; later requests on HTTP/1.1 meet the header read timeout. One task
+/// checks them every second, so an idle connection carries no timer of its own.
+#[derive(Default)]
+struct SilentConnections {
+    waiting: Mutex<Waiting>,
+}
+
+/// When each connection must have sent a request by, in the order they were accepted.
+type Waiting = VecDeque<(Instant, Weak<FirstRequestState>)>;
+
+/// Whether a connection sent its first request, and how to close it when it did not in time.
+#[derive(Default)]
+struct FirstRequestState {
+    opened: AtomicBool,
+    close: tokio::sync::Notify,
+}
+
+impl SilentConnections {
+    /// Starts the clock for a connection accepted now.
+    fn watch(&self) -> Arc<FirstRequestState> {
+        let state = Arc::new(FirstRequestState::default());
+        let due = Instant::now() + HEADER_READ_TIMEOUT;
+        self.lock().push_back((due, Arc::downgrade(&state)));
+        state
+    }
+
+    /// Closes the connections whose time is up and that sent nothing; returns how many.
+    fn close_due(&self, now: Instant) -> usize {
+        let mut waiting = self.lock();
+        let mut closed = 0;
+        while waiting.front().is_some_and(|(due, _)| *due <= now) {
+            let Some((_, state)) = waiting.pop_front() else {
+                break;
+            };
+            if let Some(state) = state.upgrade()
+                && !state.opened.load(Ordering::Relaxed)
+            {
+                state.close.notify_one();
+                closed += 1;
+            }
+        }
+        closed
+    }
+
+    async fn close_when_due(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let closed = self.close_due(Instant::now());
+            if closed > 0 {
+                tracing::debug!(closed, "closed connections that sent no request in time");
+            }
         }
     }
 
-    /// HTTP/2 when the caller chose `h2`, else HTTP/1.1 (a caller without ALPN speaks it).
-    fn for_alpn(&self, tls: &ServerConnection) -> &auto::Builder<TokioExecutor> {
-        match tls.alpn_protocol() {
-            Some(b"h2") => &self.http2,
-            _ => &self.http1,
+    fn lock(&self) -> MutexGuard<'_, Waiting> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl FirstRequestState {
+    /// Serves the connection until it ends, or until it is closed for sending no request
+    /// (`None`). It takes the connection pinned where it is: moved in, it would be kept twice
+    /// in the task (~2.5 KiB more per connection).
+    async fn until_silent<F: Future>(&self, serving: Pin<&mut F>) -> Option<F::Output> {
+        tokio::select! {
+            outcome = serving => Some(outcome),
+            () = self.close.notified() => None,
         }
     }
 }
 
-/// Notes that a connection carried a request, for [`until_silent`].
+/// Notes that a connection carried a request, for [`SilentConnections`].
 struct FirstRequest<S> {
     inner: S,
-    opened: Arc<AtomicBool>,
-}
-
-impl<S> FirstRequest<S> {
-    fn new(inner: S) -> Self {
-        let opened = Arc::new(AtomicBool::new(false));
-        Self { inner, opened }
-    }
+    first: Arc<FirstRequestState>,
 }
 
 impl<S: Service<R>, R> Service<R> for FirstRequest<S> {
@@ -289,27 +343,17 @@ impl<S: Service<R>, R> Service<R> for FirstRequest<S> {
     type Future = S::Future;
 
     fn call(&self, request: R) -> Self::Future {
-        self.opened.store(true, Ordering::Relaxed);
+        self.first.opened.store(true, Ordering::Relaxed);
         self.inner.call(request)
     }
 }
 
-/// Serves an HTTP/2 connection, closing it when no request came in the time HTTP/1.1 callers
-/// get for their first request's headers: HTTP/2 has no such timeout of its own, so a caller
-/// that connects and stays silent would hold the connection forever. `None` when it closed.
-async fn until_silent<F: Future>(serving: F, opened: &AtomicBool) -> Option<F::Output> {
-    let silent = async {
-        tokio::time::sleep(HEADER_READ_TIMEOUT).await;
-        if opened.load(Ordering::Relaxed) {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        outcome = serving => Some(outcome),
-        () = silent => {
-            tracing::debug!("closing an HTTP/2 connection that sent no request");
-            None
-        }
+/// Aborts the task when dropped: the check of silent connections ends with the listener.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -318,7 +362,7 @@ async fn until_silent<F: Future>(serving: F, opened: &AtomicBool) -> Option<F::O
 /// warnings come at most once per [`ACCEPT_WARN_EVERY`] with how many failed meanwhile.
 #[derive(Default)]
 struct AcceptFailures {
-    last_warned: Option<std::time::Instant>,
+    last_warned: Option<Instant>,
     unreported: u64,
 }
 
@@ -340,7 +384,7 @@ impl AcceptFailures {
                 pause_ms = ACCEPT_BACKOFF.as_millis() as u64,
                 "accept failed: pausing the listener (raise the open-files limit, ulimit -n, if this repeats)"
             );
-            self.last_warned = Some(std::time::Instant::now());
+            self.last_warned = Some(Instant::now());
             self.unreported = 0;
         }
         Some(ACCEPT_BACKOFF)
@@ -459,5 +503,33 @@ mod tests {
 
         assert_eq!(failures.record(&aborted), None);
         assert_eq!(failures.unreported, 0);
+    }
+
+    #[test]
+    fn connections_that_sent_nothing_are_closed_once_their_time_is_up() {
+        let silent = SilentConnections::default();
+        let quiet = silent.watch();
+        let talking = silent.watch();
+        talking.opened.store(true, Ordering::Relaxed);
+        drop(silent.watch());
+
+        let early = silent.close_due(Instant::now());
+        let due = silent.close_due(Instant::now() + HEADER_READ_TIMEOUT);
+
+        assert_eq!(
+            (early, due),
+            (0, 1),
+            "only the quiet one, once its time was up"
+        );
+        assert!(
+            silent.lock().is_empty(),
+            "closed, talking and gone ones are forgotten"
+        );
+        let closed = std::pin::pin!(quiet.close.notified());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(
+            closed.poll(&mut cx).is_ready(),
+            "the quiet connection was told to close"
+        );
     }
 }
