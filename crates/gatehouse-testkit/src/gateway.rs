@@ -137,6 +137,24 @@ impl GatewayProcess {
         curl.send()
     }
 
+    /// Starts `binary serve` expecting it to refuse, and returns the last error line it printed
+    /// to the data directory's log.
+    ///
+    /// # Panics
+    /// When the gateway starts, or exits without an error line.
+    pub fn refused(binary: &Path, data_dir: &Path, extra: &[&str]) -> String {
+        if let Ok(gateway) = Self::start_with(binary, data_dir, extra) {
+            let banner = gateway.banner.clone();
+            let _ = gateway.stop();
+            panic!("the gateway started:\n{banner}");
+        }
+        let log = std::fs::read_to_string(data_dir.join("gatehouse.log")).unwrap_or_default();
+        log.lines()
+            .rfind(|line| line.starts_with("error: "))
+            .unwrap_or_else(|| panic!("no error line in the log:\n{log}"))
+            .to_owned()
+    }
+
     /// The gateway's log so far, for assertions and failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data_dir.join("gatehouse.log")).unwrap_or_default()

@@ -2,7 +2,7 @@
 //! refused, naming the file and never showing its content, so the management API is never
 //! served with a token anyone can guess; a generated token is kept across starts.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use gatehouse_testkit::{Curl, GatewayProcess};
@@ -11,22 +11,21 @@ const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
 
 /// Starts the gateway expecting it to refuse, and returns the error line it printed.
 fn refused(data: &Path) -> String {
-    if let Ok(gateway) = GatewayProcess::start_with(Path::new(BINARY), data, &[]) {
-        panic!("the gateway started:\n{}", gateway.banner);
-    }
-    let log = std::fs::read_to_string(data.join("gatehouse.log")).unwrap_or_default();
-    log.lines()
-        .rfind(|line| line.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no error line in the log:\n{log}"))
-        .to_owned()
+    GatewayProcess::refused(Path::new(BINARY), data, &[])
+}
+
+/// A data directory a first start made, and its token file.
+fn started_once() -> Result<(tempfile::TempDir, PathBuf, PathBuf)> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    GatewayProcess::start(Path::new(BINARY), &data)?.stop()?;
+    let token = data.join("admin-token");
+    Ok((dir, data, token))
 }
 
 #[test]
 fn an_empty_blank_or_short_token_file_is_refused_at_start() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let data = dir.path().join("data");
-    let token = data.join("admin-token");
-    GatewayProcess::start(Path::new(BINARY), &data)?.stop()?;
+    let (_dir, data, token) = started_once()?;
 
     let mut errors = Vec::new();
     for content in ["", "  \n", "x", "short-token-9f3a1"] {
@@ -49,10 +48,7 @@ fn an_empty_blank_or_short_token_file_is_refused_at_start() -> Result<()> {
 
 #[test]
 fn a_token_with_spaces_inside_is_refused_at_start() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let data = dir.path().join("data");
-    let token = data.join("admin-token");
-    GatewayProcess::start(Path::new(BINARY), &data)?.stop()?;
+    let (_dir, data, token) = started_once()?;
 
     std::fs::write(&token, "0123456789abcdef 0123456789abcdef0123\n")?;
     let error = refused(&data);
@@ -63,10 +59,8 @@ fn a_token_with_spaces_inside_is_refused_at_start() -> Result<()> {
 
 #[test]
 fn the_generated_token_opens_the_management_api_and_is_kept() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let data = dir.path().join("data");
-    GatewayProcess::start(Path::new(BINARY), &data)?.stop()?;
-    let first = std::fs::read_to_string(data.join("admin-token"))?;
+    let (_dir, data, token) = started_once()?;
+    let first = std::fs::read_to_string(&token)?;
 
     let gateway = GatewayProcess::start(Path::new(BINARY), &data)?;
     let with_token = gateway.admin("GET", "/subscriptions", None)?;
@@ -77,7 +71,7 @@ fn the_generated_token_opens_the_management_api_and_is_kept() -> Result<()> {
     .send()?;
     gateway.stop()?;
 
-    assert_eq!(std::fs::read_to_string(data.join("admin-token"))?, first);
+    assert_eq!(std::fs::read_to_string(&token)?, first);
     assert_eq!(first.trim().len(), 64);
     assert_eq!(with_token.status, 200);
     assert_eq!(without.status, 401);

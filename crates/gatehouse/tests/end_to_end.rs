@@ -49,6 +49,17 @@ impl Scenario {
         })
     }
 
+    /// The trace a traced response points at.
+    fn trace_of(
+        &self,
+        response: &gatehouse_testkit::CurlResponse,
+    ) -> Result<gatehouse_testkit::CurlResponse> {
+        let location = response
+            .header("ocp-apim-trace-location")
+            .expect("a trace location");
+        gatehouse_testkit::Curl::new(location, &self.gateway.ca()).send()
+    }
+
     fn key(&self) -> &str {
         self.gateway
             .demo_key
@@ -176,12 +187,7 @@ fn a_traced_call_returns_a_trace_with_the_thumbprint_and_policy_steps() -> Resul
         .send()?;
     assert_eq!(response.status, 200, "{}", response.body);
 
-    let location = response
-        .header("ocp-apim-trace-location")
-        .expect("a trace location");
-    let trace = gatehouse_testkit::Curl::new(location, &s.gateway.ca())
-        .send()?
-        .json()?;
+    let trace = s.trace_of(&response)?.json()?;
     let inbound = trace["traceEntries"]["inbound"]
         .as_array()
         .expect("inbound entries");
@@ -228,10 +234,7 @@ fn a_trace_shows_no_credential_the_caller_sent() -> Result<()> {
         .header("Ocp-Apim-Trace: true")
         .send()?;
     assert_eq!(response.status, 200, "{}", response.body);
-    let location = response
-        .header("ocp-apim-trace-location")
-        .expect("a trace location");
-    let trace = gatehouse_testkit::Curl::new(location, &s.gateway.ca()).send()?;
+    let trace = s.trace_of(&response)?;
 
     for secret in [
         s.key(),

@@ -20,14 +20,7 @@ fn start(data: &Path) -> Result<GatewayProcess> {
 
 /// Starts the gateway expecting it to refuse, and returns the error line it printed.
 fn refused(data: &Path, extra: &[&str]) -> String {
-    if let Ok(gateway) = GatewayProcess::start_with(Path::new(BINARY), data, extra) {
-        panic!("the gateway started:\n{}", gateway.banner);
-    }
-    let log = std::fs::read_to_string(data.join("gatehouse.log")).unwrap_or_default();
-    log.lines()
-        .rfind(|line| line.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no error line in the log:\n{log}"))
-        .to_owned()
+    GatewayProcess::refused(Path::new(BINARY), data, extra)
 }
 
 fn mode(path: &Path) -> u32 {

@@ -158,17 +158,19 @@ fn ordered(ordering: Option<std::cmp::Ordering>, op: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn render(template: &str, body: LValue) -> String {
+    fn rendered(template: &str, body: LValue) -> Result<String, String> {
         let template = Template::parse(template).unwrap();
-        template
-            .render(&|name| {
-                if name == "body" {
-                    body.clone()
-                } else {
-                    LValue::Nil
-                }
-            })
-            .unwrap()
+        template.render(&|name| {
+            if name == "body" {
+                body.clone()
+            } else {
+                LValue::Nil
+            }
+        })
+    }
+
+    fn render(template: &str, body: LValue) -> String {
+        rendered(template, body).unwrap()
     }
 
     fn body() -> LValue {
@@ -222,16 +224,7 @@ mod tests {
     }
 
     fn render_error(template: &str, body: LValue) -> String {
-        let template = Template::parse(template).unwrap();
-        template
-            .render(&|name| {
-                if name == "body" {
-                    body.clone()
-                } else {
-                    LValue::Nil
-                }
-            })
-            .unwrap_err()
+        rendered(template, body).unwrap_err()
     }
 
     /// A list of `n` numbers, as a JSON body's array reads.
