@@ -176,9 +176,34 @@ fn escape(text: &str, attribute: bool) -> String {
 pub(crate) fn xml_to_json(xml: &str, friendly: bool) -> Result<String, String> {
     let document = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
     let root = document.root_element();
+    check_depth(root)?;
     let value = node_value(root, friendly);
     let object = JToken::object(vec![(root.tag_name().name().into(), value)]);
     Ok(object.to_json(true))
+}
+
+/// How deep elements may nest for `xml-to-json`: converting recurses once per level (and so
+/// do writing and dropping the JSON), so a caller's deeply nested body would otherwise
+/// overflow the stack and take the whole process down. The same bound as the XML and JSON
+/// readers of the expression language.
+const MAX_XML_DEPTH: usize = 256;
+
+/// Refuses a document nested deeper than [`MAX_XML_DEPTH`], walked without recursion.
+fn check_depth(root: roxmltree::Node<'_, '_>) -> Result<(), String> {
+    let mut stack = vec![(root, 1usize)];
+    while let Some((node, depth)) = stack.pop() {
+        if depth > MAX_XML_DEPTH {
+            return Err(format!(
+                "the XML nests deeper than {MAX_XML_DEPTH} elements"
+            ));
+        }
+        stack.extend(
+            node.children()
+                .filter(roxmltree::Node::is_element)
+                .map(|c| (c, depth + 1)),
+        );
+    }
+    Ok(())
 }
 
 fn node_value(node: roxmltree::Node<'_, '_>, friendly: bool) -> JToken {
@@ -255,5 +280,16 @@ mod tests {
         let friendly: serde_json::Value =
             serde_json::from_str(&xml_to_json(xml, true).unwrap()).unwrap();
         assert_eq!(friendly["order"]["id"], "1");
+    }
+
+    #[test]
+    fn a_document_nested_deeper_than_the_limit_is_refused_not_recursed_into() {
+        let nested = |depth: usize| format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+
+        let refused = xml_to_json(&nested(100_000), false).unwrap_err();
+
+        assert!(refused.contains("deeper than 256"), "{refused}");
+        assert!(xml_to_json(&nested(MAX_XML_DEPTH), true).is_ok());
+        assert!(xml_to_json(&nested(MAX_XML_DEPTH + 1), true).is_err());
     }
 }
