@@ -578,7 +578,17 @@ fn full(bytes: Bytes) -> ResponseBody {
 }
 
 /// The pipeline's response as hyper sends it, with a custom reason phrase when a policy set one.
-fn to_http(response: runtime::Response) -> http::Response<ResponseBody> {
+fn to_http(mut response: runtime::Response) -> http::Response<ResponseBody> {
+    // 204 and 304 carry no body (HTTP/2 resets a stream that sends one); a 204 has no
+    // Content-Length, and a 304's describes the representation, so it is left as it is.
+    match response.status {
+        204 => {
+            response.body = Body::Empty;
+            response.headers.remove(http::header::CONTENT_LENGTH);
+        }
+        304 => response.body = Body::Empty,
+        _ => response.body.frame(&mut response.headers),
+    }
     let body = match response.body {
         Body::Empty => full(Bytes::new()),
         Body::Full(bytes) => full(bytes),

@@ -376,6 +376,7 @@ fn build_request(request: Request) -> Result<http::Request<OutBody>, ForwardErro
 
     let mut headers = request.headers;
     strip_for_backend(&mut headers);
+    request.body.frame(&mut headers);
     match HeaderValue::from_maybe_shared(authority) {
         Ok(host) => headers.insert(header::HOST, host),
         Err(_) => headers.remove(header::HOST),

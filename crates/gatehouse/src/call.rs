@@ -283,14 +283,34 @@ fn refuse_gateway_as_admin(admin_url: &str, target: &Uri) -> Result<()> {
     let admin: Uri = admin_url
         .parse()
         .with_context(|| format!("--admin-url {admin_url} is not a URL"))?;
-    let same = admin.authority().map(http::uri::Authority::as_str)
-        == target.authority().map(http::uri::Authority::as_str);
-    if same {
+    let reached = addresses(target);
+    if addresses(&admin).iter().any(|a| reached.contains(a)) {
         bail!(
             "--admin-url {admin_url} is the gateway this call goes to; the admin token is sent only to the management API (its address is in the banner, by default https://localhost:9443)"
         );
     }
     Ok(())
+}
+
+/// The socket addresses a URL's host and port resolve to (none when it names no host), so
+/// `localhost`, `127.0.0.1`, `LOCALHOST` and `user@localhost:08443` compare as what they are.
+fn addresses(url: &Uri) -> Vec<std::net::SocketAddr> {
+    use std::net::ToSocketAddrs;
+
+    let Some(host) = url.host() else {
+        return Vec::new();
+    };
+    let default_port = if url.scheme_str() == Some("http") {
+        80
+    } else {
+        443
+    };
+    let port = url.port_u16().unwrap_or(default_port);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (host, port)
+        .to_socket_addrs()
+        .map(Iterator::collect)
+        .unwrap_or_default()
 }
 
 async fn key_from(

@@ -265,21 +265,30 @@ fn key_from_refuses_to_send_the_admin_token_to_the_gateway_it_calls() -> Result<
     let s = Scenario::start()?;
     let pfx = s.client_a.pfx.to_string_lossy().into_owned();
 
-    let output = Command::new(BINARY)
-        .arg("call")
-        .arg("--data-dir")
-        .arg(&s.data)
-        .args(["--admin-url", &s.gateway.gateway_url])
-        .args(["--cert", &pfx, "--password", &s.client_a.password])
-        .args(["--key-from", "demo", &s.echo_url()])
-        .output()?;
+    let port = s.gateway.gateway_url.rsplit(':').next().unwrap_or_default();
+    let spellings = [
+        s.gateway.gateway_url.clone(),
+        format!("https://127.0.0.1:{port}"),
+        format!("https://LOCALHOST:{port}/"),
+        format!("https://user@localhost:0{port}"),
+    ];
+    for admin_url in &spellings {
+        let output = Command::new(BINARY)
+            .arg("call")
+            .arg("--data-dir")
+            .arg(&s.data)
+            .args(["--admin-url", admin_url])
+            .args(["--cert", &pfx, "--password", &s.client_a.password])
+            .args(["--key-from", "demo", &s.echo_url()])
+            .output()?;
 
-    let stderr = text(&output.stderr);
-    assert!(!output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("is the gateway this call goes to"),
-        "{stderr}"
-    );
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success(), "{admin_url}: {stderr}");
+        assert!(
+            stderr.contains("is the gateway this call goes to"),
+            "{admin_url}: {stderr}"
+        );
+    }
     assert!(
         !s.gateway.log().contains("listSecrets"),
         "nothing was sent to the gateway"

@@ -247,6 +247,108 @@ fn a_caller_cannot_remove_or_shadow_headers_a_policy_sets() -> Result<()> {
     Ok(())
 }
 
+/// Saves `inbound` and `outbound` as API `id`'s policy, forwarding POST / to `backend`.
+fn body_policy_api(
+    gateway: &GatewayProcess,
+    id: &str,
+    backend: &RecordingBackend,
+    inbound: &str,
+    outbound: &str,
+) -> Result<()> {
+    let api = json!({ "properties": { "path": id, "serviceUrl": backend.url(), "subscriptionRequired": false } });
+    anyhow::ensure!(
+        gateway
+            .admin("PUT", &format!("/apis/{id}"), Some(&api))?
+            .status
+            == 201
+    );
+    let op = json!({ "properties": { "method": "POST", "urlTemplate": "/" } });
+    anyhow::ensure!(
+        gateway
+            .admin("PUT", &format!("/apis/{id}/operations/post"), Some(&op))?
+            .status
+            == 201
+    );
+    let policy = format!(
+        "<policies><inbound><base />{inbound}</inbound><backend><base /></backend><outbound><base />{outbound}</outbound><on-error><base /></on-error></policies>"
+    );
+    let saved = gateway.admin(
+        "PUT",
+        &format!("/apis/{id}/policies/policy"),
+        Some(&json!({ "properties": { "format": "rawxml", "value": policy } })),
+    )?;
+    anyhow::ensure!(saved.status < 300, "{}", saved.body);
+    Ok(())
+}
+
+#[test]
+fn a_body_a_policy_changes_is_sent_with_its_own_length_both_ways() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let gateway = GatewayProcess::start(Path::new(BINARY), &dir.path().join("data"))?;
+    let backend = RecordingBackend::start()?;
+    body_policy_api(
+        &gateway,
+        "longer",
+        &backend,
+        r#"<find-and-replace from="cat" to="tiger" />"#,
+        "",
+    )?;
+    body_policy_api(
+        &gateway,
+        "shorter",
+        &backend,
+        // Reads the caller's body before replacing it: over HTTP/2 a body dropped unread
+        // resets the stream (in the roadmap).
+        r#"<set-body>@(context.Request.Body.As<string>().Length > 0 ? "{}" : "")</set-body>"#,
+        "<set-body>ok</set-body>",
+    )?;
+
+    let mut answers = Vec::new();
+    for (path, version) in [
+        ("/longer", "--http1.1"),
+        ("/shorter", "--http1.1"),
+        ("/longer", "--http2"),
+        ("/shorter", "--http2"),
+    ] {
+        let response = gateway
+            .call(path)
+            .args([version, "--data-binary", "the cat sat on the mat"])
+            .send()?;
+        answers.push((response.status, response.body));
+    }
+
+    let bodies: Vec<(String, String)> = backend
+        .received()
+        .iter()
+        .map(|r| {
+            (
+                r["body"].as_str().unwrap_or_default().to_owned(),
+                r["headers"]["content-length"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            ("the tiger sat on the mat", "24"),
+            ("{}", "2"),
+            ("the tiger sat on the mat", "24"),
+            ("{}", "2")
+        ]
+        .map(|(b, l)| (b.to_owned(), l.to_owned()))
+    );
+    assert_eq!(answers[1], (200, "ok".to_owned()));
+    assert_eq!(answers[3], (200, "ok".to_owned()));
+    assert!(
+        answers[0].1.contains("the tiger sat on the mat"),
+        "{answers:?}"
+    );
+    Ok(())
+}
+
 // ----- the proxy policy -----
 
 /// Saves `<proxy>` with the given attributes as API `id`'s inbound policy, its password in a
@@ -385,5 +487,29 @@ fn a_proxy_refusing_the_credentials_fails_the_call_and_says_so() -> Result<()> {
         "forward-request twice and send-request once:\n{log}"
     );
     assert!(!log.contains(PROXY_PASSWORD));
+    Ok(())
+}
+
+#[test]
+fn a_204_a_policy_gives_a_body_is_sent_without_one_over_both_versions() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let gateway = GatewayProcess::start(Path::new(BINARY), &dir.path().join("data"))?;
+    let backend = RecordingBackend::start()?;
+    let answer = r#"<return-response><set-status code="204" /><set-header name="Content-Length" exists-action="override"><value>5</value></set-header><set-body>hello</set-body></return-response>"#;
+    body_policy_api(&gateway, "empty", &backend, answer, "")?;
+
+    for version in ["--http1.1", "--http2"] {
+        let response = gateway
+            .call("/empty")
+            .args([version, "-X", "POST"])
+            .send()?;
+
+        assert_eq!(
+            (response.status, response.body.as_str()),
+            (204, ""),
+            "{version}"
+        );
+        assert!(response.header("content-length").is_none(), "{version}");
+    }
     Ok(())
 }

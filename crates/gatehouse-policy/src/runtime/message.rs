@@ -68,6 +68,27 @@ pub enum BodyError {
 }
 
 impl Body {
+    /// Makes `headers` frame this body as it will be sent. A body held in memory (set, changed
+    /// or read by a policy) has a known length, which replaces the `Content-Length` or
+    /// `Transfer-Encoding` the message arrived with: the old length would cut a longer body
+    /// short or leave the peer waiting for bytes that never come. A bodiless message without
+    /// a `Content-Length` stays without one; a body still streaming keeps its framing.
+    pub fn frame(&self, headers: &mut HeaderMap) {
+        let length = match self {
+            Self::Full(bytes) => bytes.len(),
+            Self::Empty => 0,
+            Self::Stream(_) => return,
+        };
+        headers.remove(http::header::TRANSFER_ENCODING);
+        if length == 0 && !headers.contains_key(http::header::CONTENT_LENGTH) {
+            return;
+        }
+        headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from(length),
+        );
+    }
+
     /// Reads the whole body into memory, refusing more than `limit` bytes.
     ///
     /// # Errors
