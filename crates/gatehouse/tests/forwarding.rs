@@ -115,15 +115,38 @@ fn add_api(
     properties: serde_json::Value,
     template: &str,
 ) -> Result<()> {
+    add_api_with(gateway, id, properties, "GET", template)
+}
+
+/// Adds API `id` with one operation, `method` on `template`.
+fn add_api_with(
+    gateway: &GatewayProcess,
+    id: &str,
+    properties: serde_json::Value,
+    method: &str,
+    template: &str,
+) -> Result<()> {
     let api = gateway.admin(
         "PUT",
         &format!("/apis/{id}"),
         Some(&json!({ "properties": properties })),
     )?;
     anyhow::ensure!(api.status == 201, "{}", api.body);
-    let op = json!({ "properties": { "method": "GET", "urlTemplate": template } });
-    let op = gateway.admin("PUT", &format!("/apis/{id}/operations/get"), Some(&op))?;
+    let op = json!({ "properties": { "method": method, "urlTemplate": template } });
+    let path = format!("/apis/{id}/operations/{}", method.to_ascii_lowercase());
+    let op = gateway.admin("PUT", &path, Some(&op))?;
     anyhow::ensure!(op.status == 201, "{}", op.body);
+    Ok(())
+}
+
+/// Saves `policy` (a whole document) as API `id`'s policy.
+fn save_policy(gateway: &GatewayProcess, id: &str, policy: &str) -> Result<()> {
+    let saved = gateway.admin(
+        "PUT",
+        &format!("/apis/{id}/policies/policy"),
+        Some(&json!({ "properties": { "format": "rawxml", "value": policy } })),
+    )?;
+    anyhow::ensure!(saved.status < 300, "{}", saved.body);
     Ok(())
 }
 
@@ -220,12 +243,7 @@ fn a_caller_cannot_remove_or_shadow_headers_a_policy_sets() -> Result<()> {
         "/",
     )?;
     let policy = r#"<policies><inbound><base /><authentication-basic username="svc" password="pw" /><set-header name="X-Role" exists-action="override"><value>readonly</value></set-header></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"#;
-    let saved = gateway.admin(
-        "PUT",
-        "/apis/roles/policies/policy",
-        Some(&json!({ "properties": { "format": "rawxml", "value": policy } })),
-    )?;
-    assert!(saved.status < 300, "{}", saved.body);
+    save_policy(&gateway, "roles", policy)?;
 
     let response = gateway
         .call("/roles")
@@ -255,30 +273,12 @@ fn body_policy_api(
     inbound: &str,
     outbound: &str,
 ) -> Result<()> {
-    let api = json!({ "properties": { "path": id, "serviceUrl": backend.url(), "subscriptionRequired": false } });
-    anyhow::ensure!(
-        gateway
-            .admin("PUT", &format!("/apis/{id}"), Some(&api))?
-            .status
-            == 201
-    );
-    let op = json!({ "properties": { "method": "POST", "urlTemplate": "/" } });
-    anyhow::ensure!(
-        gateway
-            .admin("PUT", &format!("/apis/{id}/operations/post"), Some(&op))?
-            .status
-            == 201
-    );
+    let api = json!({ "path": id, "serviceUrl": backend.url(), "subscriptionRequired": false });
+    add_api_with(gateway, id, api, "POST", "/")?;
     let policy = format!(
         "<policies><inbound><base />{inbound}</inbound><backend><base /></backend><outbound><base />{outbound}</outbound><on-error><base /></on-error></policies>"
     );
-    let saved = gateway.admin(
-        "PUT",
-        &format!("/apis/{id}/policies/policy"),
-        Some(&json!({ "properties": { "format": "rawxml", "value": policy } })),
-    )?;
-    anyhow::ensure!(saved.status < 300, "{}", saved.body);
-    Ok(())
+    save_policy(gateway, id, &policy)
 }
 
 #[test]
@@ -361,13 +361,7 @@ fn route_through_proxy(gateway: &GatewayProcess, id: &str, proxy: &TestProxy) ->
         r#"<policies><inbound><base /><proxy url="{}" username="gatehouse" password="{{{{proxy-password}}}}" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"#,
         proxy.url()
     );
-    let saved = gateway.admin(
-        "PUT",
-        &format!("/apis/{id}/policies/policy"),
-        Some(&json!({ "properties": { "format": "rawxml", "value": policy } })),
-    )?;
-    anyhow::ensure!(saved.status < 300, "{}", saved.body);
-    Ok(())
+    save_policy(gateway, id, &policy)
 }
 
 const PROXY_PASSWORD: &str = "proxy-pass-7c1d";
@@ -463,12 +457,7 @@ fn a_proxy_refusing_the_credentials_fails_the_call_and_says_so() -> Result<()> {
         backend.url(),
         proxy.url()
     );
-    let saved = gateway.admin(
-        "PUT",
-        "/apis/side/policies/policy",
-        Some(&json!({ "properties": { "format": "rawxml", "value": side_call } })),
-    )?;
-    assert!(saved.status < 300, "{}", saved.body);
+    save_policy(&gateway, "side", &side_call)?;
 
     for path in ["/plain/x", "/tls/hello.txt", "/side/x"] {
         let response = gateway.call(path).header("Ocp-Apim-Trace: true").send()?;
